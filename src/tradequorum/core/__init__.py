@@ -1,0 +1,62 @@
+"""Shared vocabulary: errors, value types, ids, clocks, the bar schema and the causality audits."""
+
+from tradequorum.core.bars import OHLCV, OPTIONAL, ensure_bars, fingerprint_bars, has_taker_flow
+from tradequorum.core.clock import Clock, FixedClock, ReplayClock, SystemClock
+from tradequorum.core.errors import (
+    AgentError,
+    AgentTimeout,
+    AgentUnhealthy,
+    BrokerError,
+    ConfigError,
+    DataError,
+    DataQualityError,
+    DataUnavailable,
+    ModelError,
+    OrderRejected,
+    StateCorrupted,
+    TemporaryBrokerError,
+    TradeQuorumError,
+    WorkflowHalted,
+)
+from tradequorum.core.types import (
+    ConsensusOutcome,
+    Direction,
+    Evidence,
+    ExecutionMode,
+    Signal,
+    Tier,
+    TradingState,
+)
+
+__all__ = [
+    "OHLCV",
+    "OPTIONAL",
+    "AgentError",
+    "AgentTimeout",
+    "AgentUnhealthy",
+    "BrokerError",
+    "Clock",
+    "ConfigError",
+    "ConsensusOutcome",
+    "DataError",
+    "DataQualityError",
+    "DataUnavailable",
+    "Direction",
+    "Evidence",
+    "ExecutionMode",
+    "FixedClock",
+    "ModelError",
+    "OrderRejected",
+    "ReplayClock",
+    "Signal",
+    "StateCorrupted",
+    "SystemClock",
+    "TemporaryBrokerError",
+    "Tier",
+    "TradeQuorumError",
+    "TradingState",
+    "WorkflowHalted",
+    "ensure_bars",
+    "fingerprint_bars",
+    "has_taker_flow",
+]
