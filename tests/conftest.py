@@ -29,7 +29,14 @@ def shared_file(relative: str) -> Path:
     return path
 
 
-def make_bars(n: int = 2000, *, seed: int = 0, start: str = "2024-01-01", freq: str = "1min", taker: bool = True) -> pd.DataFrame:
+def make_bars(
+    n: int = 2000,
+    *,
+    seed: int = 0,
+    start: str = "2024-01-01",
+    freq: str = "1min",
+    taker: bool = True,
+) -> pd.DataFrame:
     """Seeded random-walk 1m bars obeying the schema (consistent high/low, taker <= volume)."""
     rng = np.random.default_rng(seed)
     ret = rng.standard_t(4, n) * 0.0008
@@ -40,7 +47,9 @@ def make_bars(n: int = 2000, *, seed: int = 0, start: str = "2024-01-01", freq: 
     low = np.minimum(open_, close) - span * rng.random(n)
     volume = rng.lognormal(2.0, 0.6, n)
     idx = pd.date_range(start, periods=n, freq=freq, tz="UTC")
-    df = pd.DataFrame({"open": open_, "high": high, "low": low, "close": close, "volume": volume}, index=idx)
+    df = pd.DataFrame(
+        {"open": open_, "high": high, "low": low, "close": close, "volume": volume}, index=idx
+    )
     if taker:
         share = np.clip(0.5 + 20 * ret + rng.normal(0, 0.05, n), 0.0, 1.0)
         df["taker_buy_volume"] = volume * share
@@ -51,3 +60,33 @@ def make_bars(n: int = 2000, *, seed: int = 0, start: str = "2024-01-01", freq: 
 @pytest.fixture
 def bars() -> pd.DataFrame:
     return make_bars()
+
+
+def load_shared_bars(relative: str, *, nrows: int | None = None) -> pd.DataFrame:
+    """Load a shared 1m kline file into the bar schema (skips if absent).
+
+    Uses ``tradequorum.data.load_file`` when the data layer provides it; until then a small
+    reader for the three Binance layouts the analysis tests use (USD-M CSV with header and ms
+    open times; spot CSV with a naive-UTC ``timestamp``; REST CSV with ISO ``open_time``).
+    """
+    path = shared_file(relative)
+    try:
+        from tradequorum.data import load_file  # type: ignore[attr-defined]
+    except ImportError:
+        load_file = None
+    if load_file is not None:
+        bars = load_file(path)
+        return bars.iloc[:nrows] if nrows else bars
+    raw = pd.read_csv(path, nrows=nrows)
+    if "open_time" in raw.columns and np.issubdtype(raw["open_time"].dtype, np.number):
+        idx = pd.to_datetime(raw["open_time"], unit="ms", utc=True)
+    elif "open_time" in raw.columns:
+        idx = pd.to_datetime(raw["open_time"], utc=True, format="ISO8601")
+    else:
+        idx = pd.to_datetime(raw["timestamp"], utc=True)
+    rename = {"count": "trades", "num_trades": "trades", "taker_base": "taker_buy_volume", "qav": "quote_volume", "taker_quote": "taker_buy_quote_volume"}
+    raw = raw.rename(columns=rename)
+    cols = [c for c in ("open", "high", "low", "close", "volume", "quote_volume", "trades", "taker_buy_volume", "taker_buy_quote_volume") if c in raw.columns]
+    out = raw[cols].astype(np.float64)
+    out.index = pd.DatetimeIndex(idx, name="open_time")
+    return out

@@ -91,7 +91,9 @@ class Agent:
 
     def handle(self, task: Task, ctx: AgentContext) -> BaseModel:
         if task.action not in self.actions:
-            raise AgentError(f"{self.name} has no action {task.action!r} (has {list(self.actions)})")
+            raise AgentError(
+                f"{self.name} has no action {task.action!r} (has {list(self.actions)})"
+            )
         method: Action = getattr(self, task.action)
         return method(task, ctx)
 

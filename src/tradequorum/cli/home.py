@@ -18,7 +18,9 @@ def init_home(root: Path, *, force: bool = False) -> Path:
     HomeLayout(root).create()
     cfg = root / CONFIG_FILE
     if force or not cfg.exists():
-        cfg.write_text(DEFAULT_CONFIG_TEXT.replace("home: ~/.tradequorum", f"home: {root}"), encoding="utf-8")
+        cfg.write_text(
+            DEFAULT_CONFIG_TEXT.replace("home: ~/.tradequorum", f"home: {root}"), encoding="utf-8"
+        )
     load_settings(cfg, environ={})
     return cfg
 

@@ -12,7 +12,11 @@ from tradequorum.config.base import Section
 class DataConfig(Section):
     source: Literal["simulator", "store", "ccxt"] = "simulator"
     exchange: str = "binance"
-    stale_after_bars: int = Field(3, ge=1, description="a feed is stale after N bar-lengths without a new bar")
-    unavailable_wait_s: float = Field(60.0, ge=0, description="wait and retry this long, then use cached data")
+    stale_after_bars: int = Field(
+        3, ge=1, description="a feed is stale after N bar-lengths without a new bar"
+    )
+    unavailable_wait_s: float = Field(
+        60.0, ge=0, description="wait and retry this long, then use cached data"
+    )
     lookback_bars: int = Field(5000, ge=100, description="bars handed to analysts in real time")
     simulator_seed: int = 7

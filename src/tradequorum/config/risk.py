@@ -12,7 +12,9 @@ from tradequorum.config.base import Section
 class RiskConfig(Section):
     sizing: Literal["fixed_fraction", "vol_target", "kelly"] = "fixed_fraction"
     risk_fraction: float = Field(0.005, gt=0, le=0.1, description="equity at risk per trade")
-    tier_scale: dict[str, float] = Field(default_factory=lambda: {"A": 1.0, "B": 0.75, "C": 0.5, "D": 0.0})
+    tier_scale: dict[str, float] = Field(
+        default_factory=lambda: {"A": 1.0, "B": 0.75, "C": 0.5, "D": 0.0}
+    )
     atr_period: int = Field(14, ge=2)
     atr_stop_multiple: float = Field(2.0, gt=0)
     vol_target_annual: float = Field(0.2, gt=0)
@@ -26,7 +28,9 @@ class RiskConfig(Section):
     correlation_threshold: float = Field(0.7, ge=0, le=1)
     daily_loss_limit: float = Field(0.02, gt=0, le=1)
     weekly_drawdown_limit: float = Field(0.05, gt=0, le=1)
-    weekly_drawdown_escalate_at: float = Field(0.8, gt=0, le=1, description="share of the weekly limit that escalates")
+    weekly_drawdown_escalate_at: float = Field(
+        0.8, gt=0, le=1, description="share of the weekly limit that escalates"
+    )
     kill_switch_drawdown: float = Field(0.15, gt=0, le=1)
     extreme_vol_percentile: float = Field(0.95, gt=0, le=1)
     extreme_vol_size_scale: float = Field(0.5, ge=0, le=1)

@@ -15,12 +15,19 @@ from typing import Any
 import yaml
 from pydantic import Field, ValidationError, field_validator
 
-from tradequorum.config.analysts import MicrostructureConfig, MlConfig, SmcConfig
 from tradequorum.config.base import Section
 from tradequorum.config.consensus import ConsensusConfig
-from tradequorum.config.coordinator import ExecutionConfig, FailureConfig, NotifyConfig, ScheduleConfig
+from tradequorum.config.coordinator import (
+    ExecutionConfig,
+    FailureConfig,
+    NotifyConfig,
+    ScheduleConfig,
+)
 from tradequorum.config.data import DataConfig
+from tradequorum.config.microstructure import MicrostructureConfig
+from tradequorum.config.ml import MlConfig
 from tradequorum.config.risk import RiskConfig
+from tradequorum.config.smc import SmcConfig
 from tradequorum.config.validation import BacktestConfig, WalkForwardConfig
 from tradequorum.core.errors import ConfigError
 from tradequorum.core.timeframes import timeframe_seconds
@@ -60,7 +67,9 @@ class Settings(Section):
         for s in v:
             base, sep, quote = s.partition("/")
             if not (sep and base and quote and s == s.strip()):
-                raise ValueError(f"symbol {s!r} is not in ccxt's unified form BASE/QUOTE (e.g. BTC/USDT)")
+                raise ValueError(
+                    f"symbol {s!r} is not in ccxt's unified form BASE/QUOTE (e.g. BTC/USDT)"
+                )
         if not v:
             raise ValueError("at least one symbol is needed")
         return v
@@ -163,4 +172,10 @@ def load_settings(
         raise ConfigError(format_validation_error(exc, str(path or "defaults/env"))) from None
 
 
-__all__ = ["CONFIG_FILE", "Settings", "format_validation_error", "load_settings", "read_yaml_config"]
+__all__ = [
+    "CONFIG_FILE",
+    "Settings",
+    "format_validation_error",
+    "load_settings",
+    "read_yaml_config",
+]

@@ -39,8 +39,10 @@ def ensure_bars(bars: pd.DataFrame, *, min_rows: int = 0, name: str = "bars") ->
         raise DataError(f"{name} index must be a DatetimeIndex of bar open times")
     if idx.tz is None or str(idx.tz) != "UTC":
         raise DataError(f"{name} index must be tz-aware UTC (got tz={idx.tz})")
-    if len(idx) > 1 and not idx.is_monotonic_increasing or not idx.is_unique:
-        raise DataError(f"{name} index must be strictly increasing (duplicates or out-of-order rows)")
+    if (len(idx) > 1 and not idx.is_monotonic_increasing) or not idx.is_unique:
+        raise DataError(
+            f"{name} index must be strictly increasing (duplicates or out-of-order rows)"
+        )
     missing = [c for c in OHLCV if c not in bars.columns]
     if missing:
         raise DataError(f"{name} is missing columns {missing}")

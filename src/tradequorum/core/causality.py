@@ -94,7 +94,9 @@ def _diff_mask(a: pd.DataFrame, b: pd.DataFrame, rtol: float, atol: float) -> np
     return mask
 
 
-def _first(mask: np.ndarray, a: pd.DataFrame, b: pd.DataFrame, offset: int, ctx: str) -> AuditFinding:
+def _first(
+    mask: np.ndarray, a: pd.DataFrame, b: pd.DataFrame, offset: int, ctx: str
+) -> AuditFinding:
     r, c = np.argwhere(mask)[0]
     return AuditFinding(
         bar=a.index[r],
@@ -128,7 +130,11 @@ def audit_lookahead(
 ) -> AuditReport:
     """Truncation audit: every row of ``fn(bars[:t+1])`` equals the full run's rows up to t."""
     full = _as_frame(fn(bars), bars)
-    pts = list(points) if points is not None else default_points(len(bars), min_bars=min_bars, n_points=n_points)
+    pts = (
+        list(points)
+        if points is not None
+        else default_points(len(bars), min_bars=min_bars, n_points=n_points)
+    )
     comparisons = differing = 0
     first: AuditFinding | None = None
     for t in pts:
@@ -158,7 +164,7 @@ def audit_recursive(
     n = len(bars)
     full = _as_frame(fn(bars), bars)
     ks = list(starts) if starts is not None else sorted({n // 8, n // 4, n // 2})
-    ks = [k for k in ks if 0 < k and k + warmup < n]
+    ks = [k for k in ks if k > 0 and k + warmup < n]
     comparisons = differing = 0
     first: AuditFinding | None = None
     for k in ks:
@@ -172,7 +178,9 @@ def audit_recursive(
             if first is None:
                 first = _first(mask, got, exp, k + warmup, f"history loaded from bar #{k}")
     notes = () if ks else ("series too short for the declared warm-up; nothing compared",)
-    return AuditReport("recursive", name, first is None and bool(ks), comparisons, differing, first, notes)
+    return AuditReport(
+        "recursive", name, first is None and bool(ks), comparisons, differing, first, notes
+    )
 
 
 def audit_repaint(

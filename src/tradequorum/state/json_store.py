@@ -71,7 +71,9 @@ def read_json(path: Path) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise StateCorrupted(f"{path} is not valid JSON ({exc.msg} at line {exc.lineno}); not trusted") from exc
+        raise StateCorrupted(
+            f"{path} is not valid JSON ({exc.msg} at line {exc.lineno}); not trusted"
+        ) from exc
 
 
 def read_model(path: Path, model: type[M]) -> M:
@@ -80,7 +82,9 @@ def read_model(path: Path, model: type[M]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise StateCorrupted(f"{path} does not match {model.__name__}: {exc.errors()[0]['msg']}") from exc
+        raise StateCorrupted(
+            f"{path} does not match {model.__name__}: {exc.errors()[0]['msg']}"
+        ) from exc
 
 
 __all__ = ["dumps", "read_json", "read_model", "write_json_atomic"]

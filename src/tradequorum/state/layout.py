@@ -101,10 +101,24 @@ class HomeLayout:
     def directories(self) -> list[Path]:
         s = self.state
         return [
-            s / "system", s / "workflows", s / "decisions", s / "signals", s / "risk",
-            s / "features", s / "data", s / "trades", self.store, self.quarantine,
-            self.root / "data" / "training", self.root / "data" / "wfo", self.candidate_model,
-            self.production_model, self.model_archive, self.backtests, self.logs, self.workflows,
+            s / "system",
+            s / "workflows",
+            s / "decisions",
+            s / "signals",
+            s / "risk",
+            s / "features",
+            s / "data",
+            s / "trades",
+            self.store,
+            self.quarantine,
+            self.root / "data" / "training",
+            self.root / "data" / "wfo",
+            self.candidate_model,
+            self.production_model,
+            self.model_archive,
+            self.backtests,
+            self.logs,
+            self.workflows,
         ]
 
     def create(self) -> None:

@@ -18,7 +18,11 @@ def test_seed_defaults_are_the_design_values() -> None:
     s = Settings()
     assert s.consensus.weights == {"smc": 0.35, "ml_model": 0.40, "microstructure": 0.25}
     assert s.consensus.approval_threshold == 0.6 and s.consensus.required == ("smc", "ml_model")
-    assert (s.walk_forward.n_windows, s.walk_forward.train_period, s.walk_forward.test_period) == (12, 252, 63)
+    assert (s.walk_forward.n_windows, s.walk_forward.train_period, s.walk_forward.test_period) == (
+        12,
+        252,
+        63,
+    )
     assert s.risk.risk_fraction == 0.005 and s.failure.agent_timeout_s == 30
 
 

@@ -10,9 +10,23 @@ from tradequorum.core.types import Direction, Signal
 
 def test_signal_rejects_naive_timestamp_and_bad_confidence() -> None:
     with pytest.raises(ValidationError):
-        Signal(source="smc", symbol="BTC/USDT", timeframe="1m", timestamp=pd.Timestamp("2024-01-01").to_pydatetime(), direction=Direction.BULLISH, confidence=0.5)
+        Signal(
+            source="smc",
+            symbol="BTC/USDT",
+            timeframe="1m",
+            timestamp=pd.Timestamp("2024-01-01").to_pydatetime(),
+            direction=Direction.BULLISH,
+            confidence=0.5,
+        )
     with pytest.raises(ValidationError):
-        Signal(source="smc", symbol="BTC/USDT", timeframe="1m", timestamp=pd.Timestamp("2024-01-01", tz="UTC"), direction=Direction.BULLISH, confidence=float("nan"))
+        Signal(
+            source="smc",
+            symbol="BTC/USDT",
+            timeframe="1m",
+            timestamp=pd.Timestamp("2024-01-01", tz="UTC"),
+            direction=Direction.BULLISH,
+            confidence=float("nan"),
+        )
 
 
 def test_id_sequence_is_day_scoped_and_parses() -> None:
