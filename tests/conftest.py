@@ -78,15 +78,35 @@ def load_shared_bars(relative: str, *, nrows: int | None = None) -> pd.DataFrame
         bars = load_file(path)
         return bars.iloc[:nrows] if nrows else bars
     raw = pd.read_csv(path, nrows=nrows)
-    if "open_time" in raw.columns and np.issubdtype(raw["open_time"].dtype, np.number):
+    if "open_time" in raw.columns and pd.api.types.is_numeric_dtype(raw["open_time"]):
         idx = pd.to_datetime(raw["open_time"], unit="ms", utc=True)
     elif "open_time" in raw.columns:
         idx = pd.to_datetime(raw["open_time"], utc=True, format="ISO8601")
     else:
         idx = pd.to_datetime(raw["timestamp"], utc=True)
-    rename = {"count": "trades", "num_trades": "trades", "taker_base": "taker_buy_volume", "qav": "quote_volume", "taker_quote": "taker_buy_quote_volume"}
+    rename = {
+        "count": "trades",
+        "num_trades": "trades",
+        "taker_base": "taker_buy_volume",
+        "qav": "quote_volume",
+        "taker_quote": "taker_buy_quote_volume",
+    }
     raw = raw.rename(columns=rename)
-    cols = [c for c in ("open", "high", "low", "close", "volume", "quote_volume", "trades", "taker_buy_volume", "taker_buy_quote_volume") if c in raw.columns]
+    cols = [
+        c
+        for c in (
+            "open",
+            "high",
+            "low",
+            "close",
+            "volume",
+            "quote_volume",
+            "trades",
+            "taker_buy_volume",
+            "taker_buy_quote_volume",
+        )
+        if c in raw.columns
+    ]
     out = raw[cols].astype(np.float64)
     out.index = pd.DatetimeIndex(idx, name="open_time")
     return out
