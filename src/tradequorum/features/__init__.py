@@ -1,0 +1,29 @@
+"""Feature registry: pure, causal feature functions over bars (DESIGN §3, §7)."""
+
+from __future__ import annotations
+
+from tradequorum.features.catalog import DEFAULT_HTF, default_registry
+from tradequorum.features.htf import aggregate_htf, align_htf
+from tradequorum.features.matrix import (
+    FeatureSet,
+    build_feature_matrix,
+    compute_columns,
+    feature_set,
+)
+from tradequorum.features.registry import FeatureFn, FeatureRegistry, FeatureSpec
+from tradequorum.features.transforms import transform_spec
+
+__all__ = [
+    "DEFAULT_HTF",
+    "FeatureFn",
+    "FeatureRegistry",
+    "FeatureSet",
+    "FeatureSpec",
+    "aggregate_htf",
+    "align_htf",
+    "build_feature_matrix",
+    "compute_columns",
+    "default_registry",
+    "feature_set",
+    "transform_spec",
+]

@@ -1,0 +1,94 @@
+"""Time-of-day, day-of-week and trading-session features (from the bar's open time only).
+
+Sessions are UTC hour ranges (the usual crypto/FX convention): Asia 00-08, London 07-16,
+New York 13-21 (they overlap). Cyclic encodings (sin, cos) keep 23:59 next to 00:00.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from tradequorum.core.bars import FloatArray
+from tradequorum.features.registry import FeatureRegistry, FeatureSpec
+
+SESSIONS: dict[str, tuple[int, int]] = {"asia": (0, 8), "london": (7, 16), "new_york": (13, 21)}
+
+
+def _open_ns(bars: pd.DataFrame) -> npt.NDArray[np.int64]:
+    return np.asarray(pd.DatetimeIndex(bars.index).asi8, dtype=np.int64)
+
+
+def _minute_of_day(bars: pd.DataFrame) -> FloatArray:
+    return ((_open_ns(bars) // 60_000_000_000) % 1440).astype(np.float64)
+
+
+def _day_of_week(bars: pd.DataFrame) -> FloatArray:
+    days = _open_ns(bars) // 86_400_000_000_000
+    return ((days + 3) % 7).astype(np.float64)  # 1970-01-01 was a Thursday (Monday = 0)
+
+
+def _tod_sin(
+    bars: pd.DataFrame, deps: Mapping[str, FloatArray], p: Mapping[str, Any]
+) -> FloatArray:
+    return np.sin(2.0 * np.pi * _minute_of_day(bars) / 1440.0)
+
+
+def _tod_cos(
+    bars: pd.DataFrame, deps: Mapping[str, FloatArray], p: Mapping[str, Any]
+) -> FloatArray:
+    return np.cos(2.0 * np.pi * _minute_of_day(bars) / 1440.0)
+
+
+def _dow_sin(
+    bars: pd.DataFrame, deps: Mapping[str, FloatArray], p: Mapping[str, Any]
+) -> FloatArray:
+    return np.sin(2.0 * np.pi * _day_of_week(bars) / 7.0)
+
+
+def _dow_cos(
+    bars: pd.DataFrame, deps: Mapping[str, FloatArray], p: Mapping[str, Any]
+) -> FloatArray:
+    return np.cos(2.0 * np.pi * _day_of_week(bars) / 7.0)
+
+
+def _session(
+    bars: pd.DataFrame, deps: Mapping[str, FloatArray], p: Mapping[str, Any]
+) -> FloatArray:
+    hour = _minute_of_day(bars) // 60.0
+    lo, hi = p["hours"]
+    flag: FloatArray = ((hour >= lo) & (hour < hi)).astype(np.float64)
+    return flag
+
+
+def calendar_specs() -> list[FeatureSpec]:
+    """Time of day / week and session flags (group ``calendar``); no warm-up."""
+    specs = [
+        FeatureSpec("tod_sin", _tod_sin, group="calendar", description="sin(2 pi minute/1440)"),
+        FeatureSpec("tod_cos", _tod_cos, group="calendar"),
+        FeatureSpec("dow_sin", _dow_sin, group="calendar", description="Monday = 0"),
+        FeatureSpec("dow_cos", _dow_cos, group="calendar"),
+    ]
+    specs += [
+        FeatureSpec(
+            f"session_{name}",
+            _session,
+            {"hours": hours},
+            group="calendar",
+            description=f"1 when the bar opens in UTC hours [{hours[0]}, {hours[1]})",
+        )
+        for name, hours in SESSIONS.items()
+    ]
+    return specs
+
+
+def register_calendar_features(reg: FeatureRegistry) -> None:
+    for s in calendar_specs():
+        reg.register(s)
+
+
+__all__ = ["SESSIONS", "calendar_specs", "register_calendar_features"]
