@@ -9,8 +9,8 @@ Row rules (the row is quarantined, first matching rule wins, in this order):
 ``low_above_body``         low > min(open, close) (relative tolerance 1e-12)
 ``negative_volume``        volume, quote volume, trades or taker volume < 0
 ``taker_buy_exceeds_volume``  taker_buy_volume > volume (relative tolerance 1e-9)
-``out_of_order``           timestamp earlier than a preceding row's (the smaller of the forward and
-                           backward offender sets is quarantined)
+``out_of_order``           the fewest rows whose removal leaves the file in time order (complement of a
+                           longest non-decreasing subsequence): a swapped pair flags both rows
 ``duplicate_row``          the same timestamp and values as the row before it (the repeat only)
 ``duplicate_timestamp``    the same timestamp with different values (every row of the group: we
                            cannot tell which one is right)
@@ -28,6 +28,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from numba import njit
 from pydantic import BaseModel, ConfigDict, Field
 
 from tradequorum.core.bars import ALL_COLUMNS, OHLCV
@@ -165,16 +166,43 @@ def _value_rules(raw: pd.DataFrame) -> dict[str, np.ndarray]:
         }
 
 
+@njit(cache=True)
+def _longest_non_decreasing(ts: np.ndarray) -> np.ndarray:  # pragma: no cover - numba
+    """Mask of one longest non-decreasing subsequence (patience sorting, O(n log n))."""
+    n = ts.size
+    tails = np.empty(n, dtype=np.int64)  # position of the smallest tail of each length
+    prev = np.full(n, -1, dtype=np.int64)
+    length = 0
+    for i in range(n):
+        lo, hi = 0, length
+        while lo < hi:  # first tail with value > ts[i]
+            mid = (lo + hi) // 2
+            if ts[tails[mid]] <= ts[i]:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo > 0:
+            prev[i] = tails[lo - 1]
+        tails[lo] = i
+        if lo == length:
+            length += 1
+    keep = np.zeros(n, dtype=np.bool_)
+    k = tails[length - 1] if length else -1
+    while k >= 0:
+        keep[k] = True
+        k = prev[k]
+    return keep
+
+
 def _out_of_order(ts: np.ndarray) -> np.ndarray:
-    """Rows to remove so the rest is non-decreasing: the smaller of the two greedy sets."""
-    if ts.size < 2:
+    """The fewest rows whose removal leaves the rest in non-decreasing time order.
+
+    The complement of a longest non-decreasing subsequence: a swapped pair flags both rows, one
+    row with a far-future stamp flags that row only.
+    """
+    if ts.size < 2 or bool(np.all(ts[1:] >= ts[:-1])):
         return np.zeros(ts.size, dtype=bool)
-    prev_max = np.maximum.accumulate(np.concatenate([[np.iinfo(np.int64).min], ts[:-1]]))
-    forward = ts < prev_max
-    rev = ts[::-1]
-    next_min = np.minimum.accumulate(np.concatenate([[np.iinfo(np.int64).max], rev[:-1]]))[::-1]
-    backward = ts > next_min
-    return forward if forward.sum() <= backward.sum() else backward
+    return ~_longest_non_decreasing(np.ascontiguousarray(ts, dtype=np.int64))
 
 
 def _duplicates(ts: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

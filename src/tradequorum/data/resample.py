@@ -127,9 +127,10 @@ def align_htf_to_base(
     pos = last_closed_position(
         pd.DatetimeIndex(base_index), base_timeframe, pd.DatetimeIndex(htf.index), htf_timeframe
     )
-    values = htf.to_numpy(dtype=np.float64)
-    picked = values[np.clip(pos, 0, None)] if len(htf) else np.full((len(pos), 0), np.nan)
-    if len(htf):
+    if len(htf) == 0:
+        picked = np.full((len(pos), htf.shape[1]), np.nan)
+    else:
+        picked = htf.to_numpy(dtype=np.float64)[np.clip(pos, 0, None)]
         picked[pos < 0] = np.nan
     return pd.DataFrame(picked, index=base_index, columns=list(htf.columns))
 

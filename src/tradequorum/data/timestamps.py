@@ -52,6 +52,8 @@ def _from_epoch(col: pd.Series) -> pd.DatetimeIndex:
     unit = epoch_unit(values)
     if (values < 0).any():
         raise DataError("the timestamp column has negative epoch values")
+    if float(values.max()) >= 2.0**62:
+        raise DataError("the timestamp column has epoch values out of range")
     if np.all(values == np.floor(values)):
         ints = pd.Index(col.to_numpy(dtype=np.int64))
         return pd.DatetimeIndex(pd.to_datetime(ints, unit=unit, utc=True))
