@@ -6,8 +6,8 @@ by the hour's *open* time: every minute of the hour then sees the hour's close. 
 after the bucket's end), and a base bar only ever sees the last **complete** bucket. Buckets are
 aligned to the UTC epoch (days start at 00:00 UTC, 4h buckets at 00/04/08...).
 
-This is a small local version of the alignment; when ``tradequorum.data.resample`` provides the
-shared helper the features keep this contract (documented in docs/ml.md).
+The aggregation and the alignment are the data layer's (``tradequorum.data.resample``): only
+complete buckets exist, so a bucket with a missing base bar is skipped rather than half-built.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ import pandas as pd
 
 from tradequorum.core.bars import FloatArray, column
 from tradequorum.core.timeframes import timeframe_seconds
+from tradequorum.data.resample import last_closed_position, resample_bars
 from tradequorum.features.registry import FeatureRegistry, FeatureSpec
 
 _NS = 1_000_000_000
-_WEEK_ORIGIN_NS = 4 * 86_400 * _NS  # 1970-01-05 was a Monday
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,28 +42,23 @@ class HtfBars:
 
 
 def aggregate_htf(bars: pd.DataFrame, timeframe: str, base_timeframe: str) -> HtfBars:
-    """Aggregate ``bars`` into epoch-aligned ``timeframe`` buckets and align them causally."""
-    period = timeframe_seconds(timeframe) * _NS
-    base = timeframe_seconds(base_timeframe) * _NS
-    origin = _WEEK_ORIGIN_NS if timeframe.endswith("w") else 0
-    ns = np.asarray(pd.DatetimeIndex(bars.index).asi8, dtype=np.int64)
-    empty_f = np.empty(0)
-    if ns.size == 0:
-        e = np.empty(0, dtype=np.int64)
-        return HtfBars(empty_f, empty_f, empty_f, empty_f, empty_f, e, e)
-    bucket = (ns - origin) // period
-    starts = np.flatnonzero(np.concatenate(([True], bucket[1:] != bucket[:-1])))
-    ends = np.concatenate((starts[1:], [ns.size])) - 1
-    end_ns = (bucket[starts] + 1) * period + origin
-    last_complete = np.searchsorted(end_ns, ns + base, side="right").astype(np.int64) - 1
+    """Complete ``timeframe`` buckets of ``bars`` and, per base bar, the last one closed by then.
+
+    Uses the shared causal helpers :func:`tradequorum.data.resample.resample_bars` (complete
+    buckets only) and :func:`~tradequorum.data.resample.last_closed_position`.
+    """
+    htf = resample_bars(bars, timeframe, base_timeframe=base_timeframe)
+    htf_index = pd.DatetimeIndex(htf.index)
+    last = last_closed_position(pd.DatetimeIndex(bars.index), base_timeframe, htf_index, timeframe)
+    end_ns = np.asarray(htf_index.asi8, dtype=np.int64) + timeframe_seconds(timeframe) * _NS
     return HtfBars(
-        open=column(bars, "open")[starts],
-        high=np.maximum.reduceat(column(bars, "high"), starts),
-        low=np.minimum.reduceat(column(bars, "low"), starts),
-        close=column(bars, "close")[ends],
-        volume=np.add.reduceat(column(bars, "volume"), starts),
-        end_ns=end_ns.astype(np.int64),
-        last_complete=last_complete,
+        open=column(htf, "open"),
+        high=column(htf, "high"),
+        low=column(htf, "low"),
+        close=column(htf, "close"),
+        volume=column(htf, "volume"),
+        end_ns=end_ns,
+        last_complete=last,
     )
 
 
@@ -101,8 +96,8 @@ def _htf_range_pos(
 def htf_specs(base_timeframe: str, timeframes: tuple[str, ...]) -> list[FeatureSpec]:
     """HTF return of the last complete bucket and the close's position in its range.
 
-    Warm-up: the first bucket of a loaded history may be partial, so values are final once
-    ``bars + 1`` whole buckets have completed: ``(bars + 2) * period / base`` base bars.
+    Warm-up: the first bucket of a loaded history may be partial (and is dropped), so values are
+    final once ``bars + 1`` whole buckets have completed: ``(bars + 2) * period / base`` base bars.
     """
     base_s = timeframe_seconds(base_timeframe)
     specs: list[FeatureSpec] = []

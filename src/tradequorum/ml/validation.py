@@ -1,0 +1,97 @@
+"""Validation of a candidate on its out-of-fold predictions, with the backtest engine.
+
+Honest probabilities: the calibrator applied to fold ``k`` is fitted on folds ``< k`` only
+(walk-forward calibration), so fold 0 is not traded. Those probabilities become signals
+(:func:`tradequorum.ml.signals.frame_from_proba`) on the bars of the folds, and the shared engine
+(:func:`tradequorum.backtest.run_backtest`: next-open fills, fees, slippage, stop before target)
+trades them. Gates (configurable): OOF balanced accuracy ``>= min_balanced_accuracy`` (chance is
+1/3) and annualized Sharpe ``>= min_oof_sharpe``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel
+
+from tradequorum.backtest import EngineSettings, result_metrics, run_backtest
+from tradequorum.config.ml import MlConfig
+from tradequorum.core.bars import FloatArray, column
+from tradequorum.ml.calibration import fit_calibrator
+from tradequorum.ml.labels import make_labels
+from tradequorum.ml.signals import frame_from_proba
+from tradequorum.ml.training import TrainingResult
+
+
+class ValidationReport(BaseModel):
+    passed: bool
+    reasons: list[str]
+    metrics: dict[str, Any]
+    method: str = "oof_backtest"
+
+
+def honest_oof_proba(result: TrainingResult, method: str) -> tuple[FloatArray, np.ndarray]:
+    """Fold-k probabilities calibrated on folds < k; returns (proba, mask of rows kept)."""
+    y = result.dataset.y[result.oof_rows]
+    out = np.full_like(result.oof_raw, np.nan)
+    for k in np.unique(result.oof_fold)[1:]:
+        past, cur = result.oof_fold < k, result.oof_fold == k
+        cal = fit_calibrator(result.oof_raw[past], y[past], method)
+        out[cur] = cal.transform(result.oof_raw[cur])
+    keep = result.oof_fold > 0
+    return out, keep
+
+
+def oof_signal_frame(bars: pd.DataFrame, result: TrainingResult, cfg: MlConfig) -> pd.DataFrame:
+    """Signals from honest OOF probabilities on the bars they cover (0 = no position elsewhere)."""
+    proba, keep = honest_oof_proba(result, cfg.calibration)
+    n = len(bars)
+    full = np.tile([0.0, 1.0, 0.0], (n, 1))
+    pos = result.dataset.t0[result.oof_rows][keep]
+    full[pos] = proba[keep]
+    width = make_labels(bars, cfg).width
+    cols = frame_from_proba(full, column(bars, "close"), width, cfg.min_probability)
+    return pd.DataFrame(cols, index=bars.index)
+
+
+def validate_candidate(
+    bars: pd.DataFrame,
+    result: TrainingResult,
+    cfg: MlConfig,
+    engine: EngineSettings,
+    *,
+    timeframe: str,
+) -> ValidationReport:
+    """Backtest the honest OOF signals over the traded folds and apply the gates."""
+    proba, keep = honest_oof_proba(result, cfg.calibration)
+    if not keep.any():
+        return ValidationReport(
+            passed=False, reasons=["fewer than 2 CV folds: nothing to validate"], metrics={}
+        )
+    y = result.dataset.y[result.oof_rows][keep]
+    pred = np.array([-1.0, 0.0, 1.0])[np.argmax(proba[keep], axis=1)]
+    from sklearn.metrics import balanced_accuracy_score
+
+    bal = float(balanced_accuracy_score(y, pred)) if y.size else 0.0
+    signals = oof_signal_frame(bars, result, cfg)
+    first = int(result.dataset.t0[result.oof_rows][keep].min())
+    bt = run_backtest(bars.iloc[first:], signals.iloc[first:], engine)
+    m = result_metrics(bt, timeframe=timeframe)
+    reasons = []
+    if bal < cfg.min_balanced_accuracy:
+        reasons.append(f"OOF balanced accuracy {bal:.4f} < {cfg.min_balanced_accuracy}")
+    if m.sharpe < cfg.min_oof_sharpe:
+        reasons.append(f"OOF backtest Sharpe {m.sharpe:.3f} < {cfg.min_oof_sharpe}")
+    metrics = {"balanced_accuracy": bal, "rows": int(y.size), **m.model_dump()}
+    passed = not reasons
+    if passed:
+        reasons.append(
+            f"OOF balanced accuracy {bal:.4f} >= {cfg.min_balanced_accuracy} and "
+            f"Sharpe {m.sharpe:.3f} >= {cfg.min_oof_sharpe}"
+        )
+    return ValidationReport(passed=passed, reasons=reasons, metrics=metrics)
+
+
+__all__ = ["ValidationReport", "honest_oof_proba", "oof_signal_frame", "validate_candidate"]
