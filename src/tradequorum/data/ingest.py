@@ -1,8 +1,8 @@
 """Import a file into the store: parse, validate, quarantine invalid rows, append valid bars.
 
 Nothing is dropped silently: every invalid row goes to a side file
-``<home>/data/quarantine/<SYMBOL-KEY>/<timeframe>/<file stem>-<sha8>.parquet`` with the ``rule`` that
-caught it and its ``row`` number in the source; the report counts it. Nothing invalid reaches the
+``<home>/data/quarantine/<SYMBOL-KEY>/<timeframe>/<file stem>-<sha8>.parquet`` with the ``rule``
+that caught it and its ``row`` number in the source; the report counts it. Nothing invalid reaches the
 store. Parsing errors raise :class:`DataError` before anything is written.
 """
 
@@ -30,20 +30,20 @@ class ImportResult:
 
 
 def write_quarantine(
-    quarantined: pd.DataFrame, folder: Path, *, symbol: str, timeframe: str, source: Path
+    quarantined: pd.DataFrame, folder: Path, *, symbol: str, timeframe: str, label: str
 ) -> Path | None:
-    """Write quarantined rows (with ``rule`` and ``row``) to a Parquet side file; None if empty.
+    """Write quarantined rows (with ``rule`` and ``row``) to ``<folder>/<symbol>/<tf>/<label>.parquet``.
 
-    The name carries a content hash, so re-importing the same file rewrites the same side file.
+    Returns None (and writes nothing) when there is nothing to quarantine. Callers put a content
+    hash in ``label`` so that re-importing the same input rewrites the same side file.
     """
     if len(quarantined) == 0:
         return None
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:8]
-    path = folder / symbol_key(symbol) / timeframe / f"{source.stem}-{digest}.parquet"
+    path = folder / symbol_key(symbol) / timeframe / f"{label}.parquet"
     path.parent.mkdir(parents=True, exist_ok=True)
     frame = quarantined.copy()
     frame.index = pd.DatetimeIndex(frame.index).as_unit("ns")
-    frame["source"] = str(source)
+    frame["source"] = label
     frame.to_parquet(path)
     return path
 
@@ -74,8 +74,9 @@ def import_file(
     sym = symbol or guess_symbol(src)
     tf = timeframe or infer_timeframe(pd.DatetimeIndex(raw.index))
     result = validate_bars(raw, timeframe=tf, symbol=sym)
+    label = f"{src.stem}-{hashlib.sha256(src.read_bytes()).hexdigest()[:8]}"
     qfile = write_quarantine(
-        result.quarantined, quarantine_dir, symbol=sym, timeframe=tf, source=src
+        result.quarantined, quarantine_dir, symbol=sym, timeframe=tf, label=label
     )
     appended = store.append(result.clean, sym, tf)
     return ImportResult(sym, tf, result.report, appended, qfile)
