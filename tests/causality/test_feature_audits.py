@@ -44,7 +44,8 @@ def _fn(reg: FeatureRegistry, name: str) -> Callable[[pd.DataFrame], pd.DataFram
 
 @pytest.mark.parametrize("name", NAMES)
 def test_feature_lookahead_on_real_data_passes(btc: pd.DataFrame, name: str) -> None:
-    audit_lookahead(_fn(REGISTRY, name), btc, name=name, n_points=12).raise_if_failed()
+    # min_bars=3: the SMC analysis needs 3 bars before it reports anything
+    audit_lookahead(_fn(REGISTRY, name), btc, name=name, n_points=12, min_bars=3).raise_if_failed()
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -63,7 +64,7 @@ def test_feature_repaint_on_real_data_passes(btc: pd.DataFrame, name: str) -> No
 
 def test_feature_matrix_truncation_on_real_data_matches_full(btc: pd.DataFrame) -> None:
     fn = lambda b: build_feature_matrix(b, REGISTRY, NAMES)  # noqa: E731
-    rep = audit_lookahead(fn, btc, name="matrix", n_points=8)
+    rep = audit_lookahead(fn, btc, name="matrix", n_points=8, min_bars=3)
     assert rep.comparisons > 8 * len(NAMES)
     rep.raise_if_failed()
 

@@ -22,7 +22,42 @@ from tradequorum.features.registry import FeatureRegistry, FeatureSpec
 
 MICROSTRUCTURE = ("tradequorum.microstructure.features", "microstructure_features")
 SMC = ("tradequorum.smc.features", "smc_features")
+SMC_ANALYSIS = ("tradequorum.smc.analysis", "analyze")
+#: SMC state/flag columns used as they are (when present in ``analysis_frame``)
+SMC_STATE = (
+    "swing_trend",
+    "internal_trend",
+    "swing_bos_bull",
+    "swing_bos_bear",
+    "swing_choch_bull",
+    "swing_choch_bear",
+    "internal_bos_bull",
+    "internal_bos_bear",
+    "internal_choch_bull",
+    "internal_choch_bear",
+    "bsl_swept",
+    "ssl_swept",
+    "bsl_taken",
+    "ssl_taken",
+    "in_ote",
+    "position",
+    "zone",
+    "htf_bias",
+)
+#: (feature, level column, sign): distance close -> level in ATR units, positive = room to go
+SMC_DISTANCES = (
+    ("dist_bull_ob", "bull_ob_top", 1.0),
+    ("dist_bear_ob", "bear_ob_bottom", -1.0),
+    ("dist_bull_fvg", "bull_fvg_top", 1.0),
+    ("dist_bear_fvg", "bear_fvg_bottom", -1.0),
+    ("dist_bsl", "eqh_level", -1.0),
+    ("dist_ssl", "eql_level", 1.0),
+)
 DEFAULT_ADAPTER_WARMUP = 600
+#: SMC state (trend, HTF bias, unmitigated zones) is path-dependent: no finite warm-up exists in
+#: theory. One day of 1m bars is where the recursive audit on real data (FILUSDT) finds the last
+#: difference (~940 bars); the package's own ``warmup_bars`` wins when it declares one.
+SMC_DEFAULT_WARMUP = 1440
 
 
 def _load(target: tuple[str, str]) -> Callable[..., Any] | None:
@@ -60,20 +95,51 @@ def _micro(bars: pd.DataFrame, deps: Mapping[str, FloatArray], p: Mapping[str, A
     return _call(MICROSTRUCTURE, bars, MicrostructureConfig(**dict(p)))
 
 
+def smc_derived(frame: pd.DataFrame, close: FloatArray) -> dict[str, FloatArray]:
+    """Scale-free SMC features from ``tradequorum.smc.analysis.analysis_frame`` columns.
+
+    State and flag columns as they are; distances from the close to the nearest unmitigated
+    bullish/bearish order block and FVG (and equal highs/lows liquidity) in ATR units, NaN when
+    there is none. Used until the SMC package exports its own ``smc_features``.
+    """
+    out = {c: frame[c].to_numpy(dtype=np.float64) for c in SMC_STATE if c in frame.columns}
+    if "atr" not in frame.columns:
+        return out
+    atr = frame["atr"].to_numpy(dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for name, col, sign in SMC_DISTANCES:
+            if col in frame.columns:
+                lvl = frame[col].to_numpy(dtype=np.float64)
+                out[name] = np.where(atr > 0, sign * (close - lvl) / atr, np.nan)
+    return out
+
+
 def _smc(bars: pd.DataFrame, deps: Mapping[str, FloatArray], p: Mapping[str, Any]) -> Any:
     from tradequorum.config.smc import SmcConfig
 
-    return _call(SMC, bars, SmcConfig(**dict(p)))
+    cfg = SmcConfig(**dict(p))
+    if _load(SMC) is not None:
+        return _call(SMC, bars, cfg)
+    from tradequorum.smc.analysis import analysis_frame, analyze
+
+    if len(bars) < 3:
+        return {c: np.full(len(bars), np.nan) for c in SMC_STATE}
+    frame = analysis_frame(analyze(bars, cfg), pd.DatetimeIndex(bars.index))
+    return smc_derived(frame, bars["close"].to_numpy(dtype=np.float64))
 
 
-def _warmup(target: tuple[str, str], cfg: Any) -> int:
-    """The package's own ``warmup_bars(cfg)`` when it declares one, else a conservative default."""
+def _smc_available() -> bool:
+    return _load(SMC) is not None or _load(SMC_ANALYSIS) is not None
+
+
+def _warmup(target: tuple[str, str], cfg: Any, default: int = DEFAULT_ADAPTER_WARMUP) -> int:
+    """The package's own ``warmup_bars(cfg)`` when it declares one, else ``default``."""
     try:
         mod = importlib.import_module(target[0])
     except ImportError:
-        return DEFAULT_ADAPTER_WARMUP
+        return default
     fn = getattr(mod, "warmup_bars", None)
-    return int(fn(cfg)) if callable(fn) else DEFAULT_ADAPTER_WARMUP
+    return int(fn(cfg)) if callable(fn) else default
 
 
 def adapter_specs(
@@ -100,11 +166,11 @@ def adapter_specs(
             "smc",
             _smc,
             scfg.model_dump(),
-            _warmup(SMC, scfg),
+            _warmup(SMC, scfg, SMC_DEFAULT_WARMUP),
             group="smc",
             multi_output=True,
             description="SMC outputs: distance to unmitigated OB/FVG, structure state, sweeps",
-            is_available=lambda: _load(SMC) is not None,
+            is_available=_smc_available,
         ),
     ]
 
@@ -116,4 +182,11 @@ def register_adapters(
         reg.register(s)
 
 
-__all__ = ["MICROSTRUCTURE", "SMC", "adapter_specs", "numeric_frame", "register_adapters"]
+__all__ = [
+    "MICROSTRUCTURE",
+    "SMC",
+    "adapter_specs",
+    "numeric_frame",
+    "register_adapters",
+    "smc_derived",
+]
