@@ -1,0 +1,105 @@
+"""Higher-timeframe structure bias from resampled bars, counting only closed HTF bars.
+
+Bars are grouped into HTF periods aligned to the epoch (weeks on Monday). HTF bar ``k`` covering
+``[T, T+htf)`` is known at the first base bar whose close time reaches ``T+htf`` (its last base bar,
+or the first bar after it when that one is missing). A first HTF period that began before the first
+loaded bar is partial and dropped. The swing structure of the closed HTF bars (same kernels as the
+base timeframe) gives the bias: +1 bullish, -1 bearish, 0 unknown. ``tradequorum.data.resample``
+was not available when this was written, so the (causal) resampling is done here with numpy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from tradequorum.core.errors import DataError
+from tradequorum.core.timeframes import timeframe_seconds
+from tradequorum.smc.inputs import F64, I64, BarArrays, frame, to_arrays
+from tradequorum.smc.sessions import DAY_NS
+from tradequorum.smc.structure import compute_structure
+
+
+@dataclass(frozen=True, slots=True)
+class HtfBars:
+    """Closed-or-not HTF bars and the base-bar position at which each becomes known."""
+
+    bars: BarArrays
+    known_at: I64
+    start_ns: I64
+
+
+def base_step_ns(a: BarArrays, timeframe: str | None) -> int:
+    """The base bar length: from ``timeframe`` or, if None, the smallest step between bars."""
+    if timeframe is not None:
+        return timeframe_seconds(timeframe) * 1_000_000_000
+    if len(a) < 2:
+        raise DataError("need 2 bars (or an explicit timeframe) to know the bar length")
+    return int(np.diff(a.t_ns).min())
+
+
+def resample_closed(a: BarArrays, htf: str, step_ns: int) -> HtfBars:
+    """Group base bars into HTF bars (dropping a partial first one); see the module docstring."""
+    htf_ns = timeframe_seconds(htf) * 1_000_000_000
+    if htf_ns <= step_ns:
+        raise DataError(f"higher timeframe {htf} must be longer than the base bars")
+    offset = 3 * DAY_NS if htf.endswith("w") else 0
+    pid = (a.t_ns + offset) // htf_ns
+    starts = np.flatnonzero(np.r_[True, pid[1:] != pid[:-1]])
+    if len(starts) and a.t_ns[0] != pid[0] * htf_ns - offset:
+        starts = starts[1:]
+    if len(starts) == 0:
+        empty = np.empty(0)
+        return HtfBars(BarArrays(empty, empty, empty, empty, empty, np.empty(0, np.int64)),
+                       np.empty(0, np.int64), np.empty(0, np.int64))  # fmt: skip
+    ends = np.r_[starts[1:], len(a)]
+    b = BarArrays(
+        a.open[starts],
+        np.maximum.reduceat(a.high[starts[0] :], starts - starts[0]),
+        np.minimum.reduceat(a.low[starts[0] :], starts - starts[0]),
+        a.close[ends - 1],
+        np.add.reduceat(a.volume[starts[0] :], starts - starts[0]),
+        pid[starts] * htf_ns - offset,
+    )
+    close_ns = b.t_ns + htf_ns
+    known = np.searchsorted(a.t_ns + step_ns, close_ns, side="left").astype(np.int64)
+    return HtfBars(b, known, b.t_ns)
+
+
+def compute_htf_bias(
+    a: BarArrays, htf: str, length: int, *, on_close: bool = True, timeframe: str | None = None
+) -> dict[str, F64]:
+    """Per base bar: ``htf_bias`` and the HTF swing high/low levels known then (bias 0 and NaN
+    levels when ``htf`` is not longer than the base bars)."""
+    m = len(a)
+    out = {k: np.full(m, np.nan) for k in ("htf_swing_high", "htf_swing_low")}
+    out["htf_bias"] = np.zeros(m)
+    if m < 2 and timeframe is None:
+        return out
+    step = base_step_ns(a, timeframe)
+    if timeframe_seconds(htf) * 1_000_000_000 <= step:
+        return out  # the "higher" timeframe is not higher: no HTF information (bias 0)
+    h = resample_closed(a, htf, step)
+    if len(h.bars) == 0:
+        return out
+    s = compute_structure(h.bars, length, on_close)
+    count = np.searchsorted(h.known_at, np.arange(m), side="right")
+    seen = count > 0
+    k = np.maximum(count - 1, 0)
+    out["htf_bias"] = np.where(seen, s.trend[k], 0.0)
+    out["htf_swing_high"] = np.where(seen, s.last_high[k], np.nan)
+    out["htf_swing_low"] = np.where(seen, s.last_low[k], np.nan)
+    return out
+
+
+def detect_htf_bias(
+    bars: pd.DataFrame, *, htf: str = "1h", length: int = 3, timeframe: str | None = None
+) -> pd.DataFrame:
+    """HTF bias per base bar (causal: only HTF bars closed by then count)."""
+    a = to_arrays(bars)
+    return frame(bars.index, compute_htf_bias(a, htf, length, timeframe=timeframe))
+
+
+__all__ = ["HtfBars", "base_step_ns", "compute_htf_bias", "detect_htf_bias", "resample_closed"]

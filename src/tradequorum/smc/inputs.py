@@ -1,0 +1,110 @@
+"""Bars -> contiguous arrays for the SMC kernels, the ATR they share, and output framing.
+
+All kernels work on positions; outputs go back on the bars' index. Nothing here looks forward.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from numba import njit
+
+from tradequorum.core.bars import ensure_bars
+from tradequorum.core.errors import DataError
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class BarArrays:
+    """OHLCV as float64 arrays plus the open times in ns since the epoch (UTC)."""
+
+    open: F64
+    high: F64
+    low: F64
+    close: F64
+    volume: F64
+    t_ns: I64
+
+    def __len__(self) -> int:
+        return len(self.close)
+
+    def mirrored(self) -> BarArrays:
+        """Prices negated (highs become lows): one-sided kernels reuse this for the other side."""
+        return BarArrays(-self.open, -self.low, -self.high, -self.close, self.volume, self.t_ns)
+
+
+def to_arrays(bars: pd.DataFrame, *, name: str = "bars") -> BarArrays:
+    """Validate the bar schema (DataError on NaN, bad index, ...) and extract contiguous arrays."""
+    ensure_bars(bars, name=name)
+    if bars["volume"].isna().any():
+        raise DataError(f"{name} contains NaN volume; run the quality check first")
+
+    def col(c: str) -> F64:
+        return np.ascontiguousarray(bars[c].to_numpy(dtype=np.float64))
+
+    t_ns = np.ascontiguousarray(bars.index.as_unit("ns").asi8.astype(np.int64))
+    return BarArrays(col("open"), col("high"), col("low"), col("close"), col("volume"), t_ns)
+
+
+@njit(cache=True)
+def atr_sma(high: F64, low: F64, close: F64, period: int) -> F64:  # pragma: no cover - numba
+    """Mean true range over the last ``period`` bars (NaN before), summed afresh at each bar.
+
+    A plain window sum (not Wilder's recursion) keeps the value independent of how much earlier
+    history was loaded, exactly; true range of the first bar is its high-low.
+    """
+    n = len(close)
+    tr = np.empty(n)
+    out = np.full(n, np.nan)
+    for i in range(n):
+        r = high[i] - low[i]
+        if i > 0:
+            r = max(r, abs(high[i] - close[i - 1]), abs(low[i] - close[i - 1]))
+        tr[i] = r
+    for i in range(period - 1, n):
+        s = 0.0
+        for j in range(i - period + 1, i + 1):
+            s += tr[j]
+        out[i] = s / period
+    return out
+
+
+def frame(index: pd.DatetimeIndex, columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """A float64 DataFrame on ``index`` from equally long arrays."""
+    return pd.DataFrame(
+        {k: np.asarray(v, dtype=np.float64) for k, v in columns.items()}, index=index
+    )
+
+
+def event_table(
+    index: pd.DatetimeIndex, pos: I64, conf: I64, columns: dict[str, np.ndarray]
+) -> pd.DataFrame:
+    """Event rows: ``index`` (time of the bar referred to), ``confirmed_at`` (first bar knowing it),
+    their positions, and the given columns."""
+    data: dict[str, object] = {
+        "index": index[pos],
+        "confirmed_at": index[conf],
+        "index_pos": pos.astype(np.int64),
+        "confirmed_pos": conf.astype(np.int64),
+    }
+    data.update(columns)
+    return pd.DataFrame(data)
+
+
+def time_at(index: pd.DatetimeIndex, pos: I64) -> pd.DatetimeIndex:
+    """Timestamps of positions, NaT where ``pos < 0`` (not happened yet)."""
+    out = pd.DatetimeIndex(np.full(len(pos), np.datetime64("NaT", "ns")), tz="UTC")
+    ok = pos >= 0
+    if ok.any():
+        vals = out.to_numpy().copy()
+        vals[ok] = index.as_unit("ns")[pos[ok]].tz_localize(None).to_numpy()
+        out = pd.DatetimeIndex(vals).tz_localize("UTC")
+    return out
+
+
+__all__ = ["BarArrays", "atr_sma", "event_table", "frame", "time_at", "to_arrays"]
