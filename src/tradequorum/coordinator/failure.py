@@ -1,0 +1,213 @@
+"""The failure protocol of DESIGN §8, driven by ``FailureConfig`` and tenacity.
+
+* agent timeout (``agent_timeout_s`` or the task's own deadline) -> retry ``retries_on_timeout``
+  times, then the task is skipped (status ``timeout``);
+* retryable errors (``TradeQuorumError.retryable``) -> retry up to ``auto_retry_max`` times with
+  exponential backoff ``backoff_base_s * 2**k``;
+* :class:`~tradequorum.core.errors.DataUnavailable` -> keep retrying (same backoff) until
+  ``data_wait_s`` of waiting has passed, then return the last good output of the same task marked
+  ``stale: true`` (or fail if there is none);
+* any other error fails the task at once (no retry: retrying a deterministic bug only hides it);
+* ``unhealthy_after_errors`` consecutive failed tasks mark the agent unhealthy and call
+  ``on_unhealthy`` once; the next success marks it healthy again.
+
+The sleep function is injected, so tests of minutes of back-off run in microseconds. A hung agent
+is abandoned on its daemon thread (Python threads cannot be killed); its late answer is ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import tenacity
+from pydantic import BaseModel
+
+from tradequorum.agents.base import AgentContext, Task, TaskResult, TaskStatus
+from tradequorum.config.coordinator import FailureConfig
+from tradequorum.coordinator.registry import AgentEntry, HealthStatus
+from tradequorum.core.errors import AgentError, AgentTimeout, DataUnavailable, TradeQuorumError
+
+logger = logging.getLogger(__name__)
+
+Sleep = Callable[[float], None]
+
+
+def _call_with_deadline(
+    entry: AgentEntry, task: Task, ctx: AgentContext, deadline_s: float
+) -> BaseModel:
+    """Run ``entry.handler.handle`` on a daemon thread; AgentTimeout after ``deadline_s``."""
+    box: dict[str, Any] = {}
+    done = threading.Event()
+
+    def target() -> None:
+        try:
+            box["out"] = entry.handler.handle(task, ctx)
+        except BaseException as exc:
+            box["exc"] = exc
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=target, name=f"task-{task.task_id}", daemon=True)
+    worker.start()
+    if not done.wait(deadline_s):
+        raise AgentTimeout(f"{entry.name}.{task.action} exceeded its {deadline_s:g} s deadline")
+    if "exc" in box:
+        raise box["exc"]
+    out = box["out"]
+    if not isinstance(out, BaseModel):
+        raise AgentError(f"{entry.name}.{task.action} returned {type(out).__name__}, not a model")
+    return out
+
+
+@dataclass(slots=True)
+class _Attempts:
+    timeouts: int = 0
+    retryable: int = 0
+    waited_s: float = 0.0
+    last: BaseException | None = None
+
+
+@dataclass
+class FailureProtocol:
+    """Executes tasks under the protocol; keeps the last good output per task key for staleness."""
+
+    config: FailureConfig
+    sleep: Sleep = time.sleep
+    on_unhealthy: Callable[[AgentEntry], None] | None = None
+    _cache: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def execute(self, entry: AgentEntry, task: Task, ctx: AgentContext) -> TaskResult:
+        """Run ``task`` on ``entry`` and return a TaskResult (never raises for agent failures)."""
+        deadline = min(task.deadline_s, self.config.agent_timeout_s)
+        state = _Attempts()
+        t0 = time.perf_counter()
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception(lambda e: self._should_retry(e, state)),
+            wait=tenacity.wait_exponential(multiplier=self.config.backoff_base_s, min=0, max=3600),
+            stop=tenacity.stop_never,
+            sleep=lambda s: self._sleep(s, state),
+            reraise=True,
+        )
+        attempts = 0
+        try:
+            for attempt in retrying:
+                with attempt:
+                    attempts += 1
+                    out = _call_with_deadline(entry, task, ctx, deadline)
+        except BaseException as exc:
+            return self._failed(entry, task, exc, attempts, t0)
+        output = out.model_dump(mode="json")
+        with self._lock:
+            self._cache[self._key(task)] = output
+        self._record_ok(entry, t0)
+        return TaskResult(
+            task_id=task.task_id,
+            agent=entry.name,
+            action=task.action,
+            status=TaskStatus.COMPLETED,
+            output=output,
+            duration_ms=(time.perf_counter() - t0) * 1e3,
+            attempts=attempts,
+        )
+
+    # -- classification ------------------------------------------------------------------------
+    def _should_retry(self, exc: BaseException, state: _Attempts) -> bool:
+        state.last = exc
+        if isinstance(exc, AgentTimeout):
+            state.timeouts += 1
+            return state.timeouts <= self.config.retries_on_timeout
+        if isinstance(exc, DataUnavailable):
+            return state.waited_s < self.config.data_wait_s
+        if isinstance(exc, TradeQuorumError) and exc.retryable:
+            state.retryable += 1
+            return state.retryable <= self.config.auto_retry_max
+        return False
+
+    def _sleep(self, seconds: float, state: _Attempts) -> None:
+        if isinstance(state.last, AgentTimeout):
+            return  # a timed-out task is retried at once: its deadline was the wait
+        if isinstance(state.last, DataUnavailable):
+            seconds = min(seconds, max(self.config.data_wait_s - state.waited_s, 0.0))
+        state.waited_s += seconds
+        self.sleep(seconds)
+
+    def _failed(
+        self, entry: AgentEntry, task: Task, exc: BaseException, attempts: int, t0: float
+    ) -> TaskResult:
+        duration = (time.perf_counter() - t0) * 1e3
+        if isinstance(exc, DataUnavailable):
+            with self._lock:
+                cached = self._cache.get(self._key(task))
+            if cached is not None:
+                logger.warning("data unavailable agent=%s; using cached output (stale)", entry.name)
+                return TaskResult(
+                    task_id=task.task_id,
+                    agent=entry.name,
+                    action=task.action,
+                    status=TaskStatus.COMPLETED,
+                    output={**cached, "stale": True},
+                    duration_ms=duration,
+                    attempts=attempts,
+                )
+        timed_out = isinstance(exc, AgentTimeout)
+        self._record_error(entry, exc, timed_out, duration)
+        return TaskResult(
+            task_id=task.task_id,
+            agent=entry.name,
+            action=task.action,
+            status=TaskStatus.TIMEOUT if timed_out else TaskStatus.FAILED,
+            error=f"{type(exc).__name__}: {exc}",
+            duration_ms=duration,
+            attempts=attempts,
+        )
+
+    @staticmethod
+    def _key(task: Task) -> str:
+        return (
+            f"{task.agent}|{task.action}|{task.params.get('symbol')}|{task.params.get('timeframe')}"
+        )
+
+    # -- health --------------------------------------------------------------------------------
+    def _record_ok(self, entry: AgentEntry, t0: float) -> None:
+        with self._lock:
+            h = entry.health
+            h.tasks += 1
+            h.consecutive_errors = 0
+            h.last_duration_ms = (time.perf_counter() - t0) * 1e3
+            if h.status is HealthStatus.UNHEALTHY:
+                logger.info("agent=%s healthy again", entry.name)
+            h.status = HealthStatus.HEALTHY
+
+    def _record_error(
+        self, entry: AgentEntry, exc: BaseException, timed_out: bool, duration: float
+    ) -> None:
+        with self._lock:
+            h = entry.health
+            h.tasks += 1
+            h.errors += 1
+            h.timeouts += int(timed_out)
+            h.consecutive_errors += 1
+            h.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            h.last_duration_ms = duration
+            became = (
+                h.status is not HealthStatus.UNHEALTHY
+                and h.consecutive_errors >= self.config.unhealthy_after_errors
+            )
+            if became:
+                h.status = HealthStatus.UNHEALTHY
+        logger.warning("agent=%s task failed: %s", entry.name, exc)
+        if became:
+            logger.error(
+                "agent=%s unhealthy after %d consecutive errors", entry.name, h.consecutive_errors
+            )
+            if self.on_unhealthy is not None:
+                self.on_unhealthy(entry)
+
+
+__all__ = ["FailureProtocol", "Sleep"]

@@ -1,0 +1,113 @@
+"""The vectorized backtest of the whole configuration: what replay must reproduce bar for bar.
+
+Pipeline, each stage vectorized over the history:
+
+1. every analyst's ``compute_signal_frame`` (direction, confidence, stop, target per bar);
+2. :func:`tradequorum.consensus.evaluate_frame` (consensus, tier, tradeable);
+3. the winning side's levels exactly as the per-bar evaluator picks them (the strongest
+   ``weight * confidence`` vote carrying a stop / a target, ties by source name);
+4. the decision rule of :mod:`tradequorum.coordinator.decisions` in array form: a tradeable bar
+   becomes ``(direction, stop, target, scale = risk.tier_scale[tier])``, every other bar NaN;
+5. the backtester's engine (same kernel and fill model as the paper broker) from ``start``.
+
+Equality with replay assumes the risk manager approves every tradeable bar (its portfolio limits
+do not bind on the range) and no agent fails; both are what a clean replay of the same
+configuration sees. The equality test asserts it on real data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from tradequorum.backtest.engine import BacktestResult, EngineSettings, run_backtest
+from tradequorum.config.settings import Settings
+from tradequorum.consensus import evaluate_frame
+
+SignalFrameFn = Callable[[pd.DataFrame], pd.DataFrame]
+
+
+@dataclass(frozen=True, slots=True)
+class SystemBacktest:
+    decisions: pd.DataFrame  # consensus columns + direction/stop/target/scale rows for the engine
+    result: BacktestResult
+
+
+def _levels(
+    frames: Mapping[str, pd.DataFrame], side: np.ndarray, settings: Settings
+) -> tuple[np.ndarray, np.ndarray]:
+    """Stop and first target of the strongest winning vote that carries each (NaN if none)."""
+    names = sorted(frames)
+    n = len(side)
+    cfg = settings.consensus
+    score = np.full((len(names), n), -np.inf)
+    stops = np.full((len(names), n), np.nan)
+    targets = np.full((len(names), n), np.nan)
+    for i, name in enumerate(names):
+        f = frames[name]
+        d = np.sign(np.nan_to_num(f["direction"].to_numpy(dtype=np.float64)))
+        conf = np.nan_to_num(f["confidence"].to_numpy(dtype=np.float64))
+        on_side = (d == side) & (side != 0)
+        score[i] = np.where(on_side, cfg.weight(name) * conf, -np.inf)
+        stops[i] = f["stop"].to_numpy(dtype=np.float64) if "stop" in f else np.nan
+        targets[i] = f["target"].to_numpy(dtype=np.float64) if "target" in f else np.nan
+    # stable sort by descending score keeps alphabetical order among ties (names are sorted)
+    order = np.argsort(-score, axis=0, kind="stable")
+    return _first_finite(stops, score, order), _first_finite(targets, score, order)
+
+
+def _first_finite(values: np.ndarray, score: np.ndarray, order: np.ndarray) -> np.ndarray:
+    n = values.shape[1]
+    out = np.full(n, np.nan)
+    cols = np.arange(n)
+    for rank in range(values.shape[0] - 1, -1, -1):  # best rank written last wins
+        idx = order[rank]
+        v = values[idx, cols]
+        ok = np.isfinite(v) & np.isfinite(score[idx, cols]) & (v > 0)
+        out = np.where(ok, v, out)
+    return out
+
+
+def system_decisions(frames: Mapping[str, pd.DataFrame], settings: Settings) -> pd.DataFrame:
+    """Consensus + decision rule over whole histories: the engine's signal frame, per bar."""
+    ev = evaluate_frame(frames, settings.consensus)
+    index = ev.index
+    aligned = {k: v.reindex(index) for k, v in frames.items()}
+    side = ev["direction"].to_numpy(dtype=np.float64)
+    stop, target = _levels(aligned, side, settings)
+    tradeable = ev["tradeable"].to_numpy(dtype=bool) & (side != 0)
+    scale_map = settings.risk.tier_scale
+    scale = np.array([scale_map.get(str(t), 0.0) for t in ev["tier"]], dtype=np.float64)
+    out = ev.copy()
+    out["direction"] = np.where(tradeable, side, np.nan)
+    out["stop"] = np.where(tradeable, stop, np.nan)
+    out["target"] = np.where(tradeable, target, np.nan)
+    out["scale"] = np.where(tradeable, scale, np.nan)
+    return out
+
+
+def run_system_backtest(
+    bars: pd.DataFrame,
+    analysts: Mapping[str, SignalFrameFn],
+    settings: Settings,
+    *,
+    start: pd.Timestamp | None = None,
+    end: pd.Timestamp | None = None,
+    symbol: str = "asset",
+) -> SystemBacktest:
+    """Run every analyst over the full ``bars``, decide per bar, then backtest ``[start, end]``."""
+    frames = {source: fn(bars) for source, fn in analysts.items()}
+    dec = system_decisions(frames, settings)
+    dec = dec.reindex(bars.index)
+    lo = bars.index[0] if start is None else start
+    hi = bars.index[-1] if end is None else end
+    window = (bars.index >= lo) & (bars.index <= hi)
+    engine = EngineSettings.from_config(settings.backtest, settings.risk)
+    result = run_backtest(bars.loc[window], dec.loc[window], engine, symbol=symbol)
+    return SystemBacktest(decisions=dec.loc[window], result=result)
+
+
+__all__ = ["SignalFrameFn", "SystemBacktest", "run_system_backtest", "system_decisions"]
