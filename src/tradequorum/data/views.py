@@ -1,0 +1,117 @@
+"""Market views (``agents.base.MarketView``): closed bars up to the clock's now, at most a lookback.
+
+The one data path for backtest replay, paper and live (DESIGN §3): an agent asking at time
+``now`` sees only bars whose **close** (open + timeframe) is ``<= now``. A timeframe that is not
+held directly is resampled from the base timeframe over complete buckets, so a 1h bar appears
+exactly when its last minute has closed.
+
+* :class:`FrameMarketView` serves in-memory frames (replay, tests, demo); O(log n) per call.
+* :class:`StoreMarketView` reads the Parquet store (live and paper).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from tradequorum.core.clock import Clock
+from tradequorum.core.errors import DataUnavailable
+from tradequorum.core.timeframes import timeframe_seconds
+from tradequorum.data.quality import epoch_ns
+from tradequorum.data.resample import resample_bars
+from tradequorum.data.store import ParquetStore
+
+_NS = 1_000_000_000
+
+
+def closed_until(
+    bars: pd.DataFrame, timeframe: str, now: pd.Timestamp, lookback: int | None
+) -> pd.DataFrame:
+    """Bars whose close time (open + timeframe) is <= ``now``; the last ``lookback`` of them."""
+    close_ns = epoch_ns(bars.index) + timeframe_seconds(timeframe) * _NS
+    stop = int(np.searchsorted(close_ns, pd.Timestamp(now).value, side="right"))
+    start = max(0, stop - lookback) if lookback else 0
+    return bars.iloc[start:stop]
+
+
+class FrameMarketView:
+    """In-memory bars keyed by ``(symbol, timeframe)``; other timeframes resampled from the base.
+
+    Parameters
+    ----------
+    frames
+        Valid bars per ``(symbol, timeframe)``; not copied, never mutated.
+    clock
+        Decides what is "now" (a FixedClock for replay).
+    lookback
+        At most this many bars per call (``data.lookback_bars``); ``None`` = all closed bars.
+    base_timeframe
+        The timeframe to resample from when a requested one is missing (default ``1m``).
+    """
+
+    def __init__(
+        self,
+        frames: Mapping[tuple[str, str], pd.DataFrame],
+        clock: Clock,
+        *,
+        lookback: int | None = None,
+        base_timeframe: str = "1m",
+    ) -> None:
+        self._frames = dict(frames)
+        self._clock = clock
+        self._lookback = lookback
+        self._base = base_timeframe
+
+    def _frame(self, symbol: str, timeframe: str) -> pd.DataFrame:
+        key = (symbol, timeframe)
+        if key not in self._frames:
+            base = self._frames.get((symbol, self._base))
+            if base is None:
+                raise DataUnavailable(f"no {timeframe} or {self._base} bars for {symbol}")
+            # complete buckets only: each HTF bar is causal once filtered by its close time
+            self._frames[key] = resample_bars(base, timeframe, base_timeframe=self._base)
+        return self._frames[key]
+
+    def bars(self, symbol: str, timeframe: str) -> pd.DataFrame:
+        """Closed bars known at the clock's now (at most ``lookback``)."""
+        return closed_until(
+            self._frame(symbol, timeframe), timeframe, self._clock.now(), self._lookback
+        )
+
+
+class StoreMarketView:
+    """Bars from the Parquet store, closed at the clock's now, at most ``lookback`` of them."""
+
+    def __init__(
+        self,
+        store: ParquetStore,
+        clock: Clock,
+        *,
+        lookback: int = 5000,
+        base_timeframe: str = "1m",
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._lookback = lookback
+        self._base = base_timeframe
+
+    def _read(self, symbol: str, timeframe: str, now: pd.Timestamp) -> pd.DataFrame:
+        span = pd.Timedelta(seconds=timeframe_seconds(timeframe) * (self._lookback + 1))
+        return self._store.read(symbol, timeframe, start=now - span, end=now)
+
+    def bars(self, symbol: str, timeframe: str) -> pd.DataFrame:
+        now = self._clock.now()
+        if (symbol, timeframe) in self._store.partitions():
+            frame = self._read(symbol, timeframe, now)
+        elif (symbol, self._base) in self._store.partitions():
+            span = pd.Timedelta(seconds=timeframe_seconds(timeframe) * (self._lookback + 1))
+            base = self._store.read(symbol, self._base, start=now - span, end=now)
+            frame = resample_bars(base, timeframe, base_timeframe=self._base) if len(base) else base
+        else:
+            raise DataUnavailable(f"no {timeframe} or {self._base} bars stored for {symbol}")
+        return closed_until(frame, timeframe, now, self._lookback)
+
+
+__all__ = ["FrameMarketView", "StoreMarketView", "closed_until"]
