@@ -1,0 +1,198 @@
+"""Volume profile: point of control (POC) and value area, per UTC session and over rolling windows.
+
+Prices are binned on a fixed log-price grid (bin ``b`` covers ``[exp(b*w), exp((b+1)*w))`` with
+``w = bin_bps * 1e-4``), so bins do not depend on the data loaded. A bar's volume is spread evenly
+over the bins its low-high range touches. POC is the bin with the most volume (lowest price on a
+tie), reported at the bin centre. The value area grows from the POC one bin at a time towards the
+heavier neighbour (upper on a tie) until it holds ``value_area`` (70%) of the volume; ``va_low`` /
+``va_high`` are its outer bin edges. Causal: the session profile at bar t uses the session's bars
+<= t (a developing profile), the rolling one the last ``window`` bars.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from numba import njit
+
+from tradequorum.core.bars import FloatArray, column, ensure_bars
+from tradequorum.core.errors import DataError
+from tradequorum.microstructure.windows import day_ids
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeProfile:
+    """A profile over a set of bars: POC, value-area bounds (prices) and the histogram."""
+
+    poc: float
+    va_low: float
+    va_high: float
+    bin_prices: FloatArray
+    bin_volume: FloatArray
+    total_volume: float
+
+
+def price_bins(low: FloatArray, high: FloatArray, bin_bps: float) -> tuple[IntArray, IntArray]:
+    """Grid bins of each bar's low and high."""
+    w = bin_bps * 1e-4
+    return (
+        np.floor(np.log(low) / w).astype(np.int64),
+        np.floor(np.log(high) / w).astype(np.int64),
+    )
+
+
+@njit(cache=True)
+def _poc_value_area(hist: FloatArray, lo: int, hi: int, share: float) -> tuple[int, int, int]:
+    best = lo
+    total = 0.0
+    for b in range(lo, hi + 1):
+        total += hist[b]
+        if hist[b] > hist[best]:
+            best = b
+    a = best
+    z = best
+    acc = hist[best]
+    while acc < share * total and (a > lo or z < hi):
+        up = hist[z + 1] if z < hi else -1.0
+        dn = hist[a - 1] if a > lo else -1.0
+        if up >= dn:
+            z += 1
+            acc += up
+        else:
+            a -= 1
+            acc += dn
+    return best, a, z
+
+
+@njit(cache=True, inline="always")
+def _spread(hist: FloatArray, a: int, z: int, volume: float) -> None:
+    each = volume / (z - a + 1)
+    for b in range(a, z + 1):
+        hist[b] += each
+
+
+@njit(cache=True)
+def _session_kernel(
+    blo: IntArray, bhi: IntArray, vol: FloatArray, day: IntArray, share: float
+) -> tuple[IntArray, IntArray, IntArray]:
+    n = blo.shape[0]
+    poc = np.zeros(n, dtype=np.int64)
+    val = np.zeros(n, dtype=np.int64)
+    vah = np.zeros(n, dtype=np.int64)
+    start = 0
+    while start < n:
+        end = start
+        lo_b = blo[start]
+        hi_b = bhi[start]
+        while end < n and day[end] == day[start]:
+            lo_b = min(lo_b, blo[end])
+            hi_b = max(hi_b, bhi[end])
+            end += 1
+        hist = np.zeros(hi_b - lo_b + 1)
+        cur_lo = blo[start] - lo_b
+        cur_hi = bhi[start] - lo_b
+        for t in range(start, end):
+            a = blo[t] - lo_b
+            z = bhi[t] - lo_b
+            cur_lo = min(cur_lo, a)
+            cur_hi = max(cur_hi, z)
+            _spread(hist, a, z, vol[t])
+            p, x, y = _poc_value_area(hist, cur_lo, cur_hi, share)
+            poc[t] = p + lo_b
+            val[t] = x + lo_b
+            vah[t] = y + lo_b
+        start = end
+    return poc, val, vah
+
+
+@njit(cache=True)
+def _rolling_kernel(
+    blo: IntArray, bhi: IntArray, vol: FloatArray, window: int, share: float
+) -> tuple[IntArray, IntArray, IntArray]:
+    n = blo.shape[0]
+    poc = np.zeros(n, dtype=np.int64)
+    val = np.zeros(n, dtype=np.int64)
+    vah = np.zeros(n, dtype=np.int64)
+    hist = np.zeros(64)
+    for t in range(n):
+        s = max(0, t - window + 1)
+        lo_b = blo[s]
+        hi_b = bhi[s]
+        for i in range(s, t + 1):
+            lo_b = min(lo_b, blo[i])
+            hi_b = max(hi_b, bhi[i])
+        size = hi_b - lo_b + 1
+        if size > hist.shape[0]:
+            hist = np.zeros(2 * size)
+        hist[:size] = 0.0
+        for i in range(s, t + 1):
+            _spread(hist, blo[i] - lo_b, bhi[i] - lo_b, vol[i])
+        p, x, y = _poc_value_area(hist, 0, size - 1, share)
+        poc[t] = p + lo_b
+        val[t] = x + lo_b
+        vah[t] = y + lo_b
+    return poc, val, vah
+
+
+def _to_prices(
+    poc: IntArray, val: IntArray, vah: IntArray, bin_bps: float
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    w = bin_bps * 1e-4
+    return np.exp((poc + 0.5) * w), np.exp(val * w), np.exp((vah + 1) * w)
+
+
+def session_profile(
+    bars: pd.DataFrame, *, bin_bps: float = 5.0, value_area: float = 0.7
+) -> pd.DataFrame:
+    """Developing UTC-session profile at each bar: columns ``poc va_low va_high`` (prices)."""
+    ensure_bars(bars)
+    blo, bhi = price_bins(column(bars, "low"), column(bars, "high"), bin_bps)
+    p, a, z = _session_kernel(blo, bhi, column(bars, "volume"), day_ids(bars.index), value_area)
+    poc, lo, hi = _to_prices(p, a, z, bin_bps)
+    return pd.DataFrame({"poc": poc, "va_low": lo, "va_high": hi}, index=bars.index)
+
+
+def rolling_profile(
+    bars: pd.DataFrame, *, window: int = 120, bin_bps: float = 5.0, value_area: float = 0.7
+) -> pd.DataFrame:
+    """Profile of the last ``window`` bars at each bar: columns ``poc va_low va_high`` (prices)."""
+    ensure_bars(bars)
+    blo, bhi = price_bins(column(bars, "low"), column(bars, "high"), bin_bps)
+    p, a, z = _rolling_kernel(blo, bhi, column(bars, "volume"), window, value_area)
+    poc, lo, hi = _to_prices(p, a, z, bin_bps)
+    return pd.DataFrame({"poc": poc, "va_low": lo, "va_high": hi}, index=bars.index)
+
+
+def volume_profile(
+    bars: pd.DataFrame, *, bin_bps: float = 5.0, value_area: float = 0.7
+) -> VolumeProfile:
+    """The profile of all ``bars`` (one session or window), with its histogram.
+
+    Raises
+    ------
+    DataError
+        No bars, or no volume at all (a profile of nothing has no POC).
+    """
+    ensure_bars(bars, min_rows=1)
+    vol = column(bars, "volume")
+    if not np.isfinite(vol).all() or vol.sum() <= 0:
+        raise DataError("volume profile needs bars with positive, finite total volume")
+    blo, bhi = price_bins(column(bars, "low"), column(bars, "high"), bin_bps)
+    p, a, z = _rolling_kernel(blo, bhi, vol, len(bars), value_area)
+    lo_b, hi_b = int(blo.min()), int(bhi.max())
+    hist = np.zeros(hi_b - lo_b + 1)
+    counts = bhi - blo + 1
+    starts = np.repeat(blo - lo_b - np.cumsum(counts) + counts, counts)
+    np.add.at(hist, starts + np.arange(counts.sum()), np.repeat(vol / counts, counts))
+    poc, lo, hi = _to_prices(p[-1:], a[-1:], z[-1:], bin_bps)
+    w = bin_bps * 1e-4
+    centres = np.exp((np.arange(lo_b, hi_b + 1) + 0.5) * w)
+    return VolumeProfile(float(poc[0]), float(lo[0]), float(hi[0]), centres, hist, float(vol.sum()))
+
+
+__all__ = ["VolumeProfile", "price_bins", "rolling_profile", "session_profile", "volume_profile"]

@@ -1,0 +1,257 @@
+"""The microstructure analyst's signal: a documented, configurable score of order-flow evidence.
+
+Components, each in [-1, 1] (positive = bullish), all causal (bar t uses bars <= t):
+
+* ``flow``: rolling delta / rolling volume over ``window_bars``, divided by ``flow_full_ratio``
+  and clipped (a 15% net taker imbalance scores 1 by default);
+* ``absorption``: an absorption event (see :mod:`volume`) in the last ``event_memory_bars`` bars,
+  counted only where it matters: bullish absorption at lows (close in the lowest
+  ``at_extreme_position`` share of the window's range), bearish absorption at highs;
+* ``divergence``: a price/delta divergence in the last ``event_memory_bars`` bars;
+* ``exhaustion``: a climactic exhaustion bar in the last ``event_memory_bars`` bars.
+
+``score = sum(w_i * c_i) / sum(w_i)``; direction = sign(score) when ``|score| >=
+score_threshold``, else neutral. Confidence = ``|score|``, cut by ``vpin_rising_penalty`` (30%)
+when VPIN is rising (toxic flow makes the reading less reliable), 0 when neutral. So strong
+positive delta with absorption at lows and falling VPIN gives the most confident bullish signal.
+Levels (price): stop ``stop_atr`` ATRs beyond the close, target ``target_atr`` ATRs, entry zone
+from the close ``entry_atr`` ATRs towards the stop; NaN when neutral.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tradequorum.config.microstructure import MicrostructureConfig
+from tradequorum.core.bars import FloatArray, column
+from tradequorum.core.errors import DataError
+from tradequorum.core.types import Direction, Evidence, Signal
+from tradequorum.microstructure.signed_volume import (
+    classify_volume,
+    delta_divergence,
+    log_changes,
+    safe_ratio,
+)
+from tradequorum.microstructure.toxicity import vpin
+from tradequorum.microstructure.volume import absorption, exhaustion, ratio_to_prev
+from tradequorum.microstructure.windows import (
+    recent_nonzero,
+    rolling_max_min,
+    rolling_mean,
+    rolling_sum,
+)
+
+SOURCE = "microstructure"
+SIGNAL_COLUMNS = ("direction", "confidence", "stop", "entry_lo", "entry_hi", "target")
+
+
+@dataclass(frozen=True, slots=True)
+class SignalCore:
+    """Every array the score is made of (kept for the evidence of the latest signal)."""
+
+    method: str
+    flow_ratio: FloatArray
+    components: dict[str, FloatArray]
+    score: FloatArray
+    vpin: FloatArray
+    vpin_change: FloatArray
+    atr: FloatArray
+    levels: dict[str, FloatArray]
+
+
+def _true_range_mean(high: FloatArray, low: FloatArray, close: FloatArray, n: int) -> FloatArray:
+    prev = np.r_[close[:1], close[:-1]]
+    tr = np.maximum(high, prev) - np.minimum(low, prev)
+    return rolling_mean(tr, n, n, 0)
+
+
+def _at_extremes(
+    abs_evt: FloatArray,
+    high: FloatArray,
+    low: FloatArray,
+    close: FloatArray,
+    window: int,
+    share: float,
+) -> FloatArray:
+    hi, _ = rolling_max_min(high, window)
+    _, lo = rolling_max_min(low, window)
+    pos = safe_ratio(close - lo, hi - lo)
+    with np.errstate(invalid="ignore"):
+        keep = ((abs_evt > 0) & (pos <= share)) | ((abs_evt < 0) & (pos >= 1.0 - share))
+    return np.where(keep, abs_evt, 0.0)
+
+
+def signal_core(bars: pd.DataFrame, cfg: MicrostructureConfig) -> SignalCore:
+    """Compute the score, its components and the levels on every bar (causal)."""
+    sv = classify_volume(
+        bars,
+        method=cfg.flow_method,
+        bvc_window=cfg.bvc_window,
+        distribution=cfg.bvc_distribution,
+        df=cfg.bvc_df,
+    )
+    o, h, lo, c = (column(bars, k) for k in ("open", "high", "low", "close"))
+    v = column(bars, "volume")
+    w, mem = cfg.window_bars, cfg.event_memory_bars
+    ratio = safe_ratio(rolling_sum(sv.delta, w, w), rolling_sum(v, w, w))
+    vol_ratio = ratio_to_prev(v, w)
+    evt = absorption(
+        o,
+        h,
+        lo,
+        c,
+        vol_ratio,
+        sv.delta,
+        window=w,
+        heavy_ratio=cfg.heavy_volume_ratio,
+        small_range=cfg.small_range_ratio,
+    )
+    exh = exhaustion(
+        h,
+        lo,
+        c,
+        vol_ratio,
+        log_changes(o, c),
+        window=w,
+        lookback=cfg.divergence_bars,
+        climax_ratio=cfg.climax_volume_ratio,
+        move_sigma=cfg.exhaustion_move_sigma,
+    )
+    comps = {
+        "flow": np.clip(np.nan_to_num(ratio / cfg.flow_full_ratio), -1.0, 1.0),
+        "absorption": recent_nonzero(_at_extremes(evt, h, lo, c, w, cfg.at_extreme_position), mem),
+        "divergence": recent_nonzero(delta_divergence(c, sv.delta, cfg.divergence_bars), mem),
+        "exhaustion": recent_nonzero(exh, mem),
+    }
+    weights = {
+        "flow": cfg.w_flow,
+        "absorption": cfg.w_absorption,
+        "divergence": cfg.w_divergence,
+        "exhaustion": cfg.w_exhaustion,
+    }
+    total_w = sum(weights.values())
+    if total_w <= 0:
+        raise DataError("microstructure signal weights sum to 0; set at least one w_* > 0")
+    score = np.asarray(sum(weights[k] * comps[k] for k in comps) / total_w, dtype=np.float64)
+    vp, vp_change = vpin(
+        bars.index,
+        v,
+        sv.buy_volume,
+        n_buckets=cfg.vpin_buckets,
+        buckets_per_day=cfg.vpin_buckets_per_day,
+        change_buckets=cfg.vpin_change_buckets,
+    )
+    atr = _true_range_mean(h, lo, c, cfg.atr_bars)
+    return SignalCore(
+        sv.method,
+        ratio,
+        comps,
+        score,
+        vp,
+        vp_change,
+        atr,
+        _levels(score, vp_change, c, atr, cfg),
+    )
+
+
+def _levels(
+    score: FloatArray,
+    vp_change: FloatArray,
+    close: FloatArray,
+    atr: FloatArray,
+    cfg: MicrostructureConfig,
+) -> dict[str, FloatArray]:
+    direction = np.where(np.abs(score) >= cfg.score_threshold, np.sign(score), 0.0)
+    rising = np.nan_to_num(vp_change) > 0
+    conf = np.clip(np.abs(score), 0.0, 1.0) * np.where(rising, 1.0 - cfg.vpin_rising_penalty, 1.0)
+    conf = np.where(direction != 0, conf, 0.0)
+    live = (direction != 0) & np.isfinite(atr)
+    stop = np.where(live, close - direction * cfg.stop_atr * atr, np.nan)
+    target = np.where(live, close + direction * cfg.target_atr * atr, np.nan)
+    near = close - direction * cfg.entry_atr * atr
+    entry_lo = np.where(live, np.minimum(close, near), np.nan)
+    entry_hi = np.where(live, np.maximum(close, near), np.nan)
+    bad = ~((stop > 0) & (entry_lo > 0) & (target > 0))
+    for arr in (stop, target, entry_lo, entry_hi):
+        arr[live & bad] = np.nan
+    return {
+        "direction": direction,
+        "confidence": conf,
+        "stop": stop,
+        "entry_lo": entry_lo,
+        "entry_hi": entry_hi,
+        "target": target,
+    }
+
+
+def compute_signal_frame(bars: pd.DataFrame, cfg: MicrostructureConfig) -> pd.DataFrame:
+    """Signal columns ``direction confidence stop entry_lo entry_hi target`` on the bars' index."""
+    core = signal_core(bars, cfg)
+    return pd.DataFrame(
+        {k: core.levels[k] for k in SIGNAL_COLUMNS}, index=bars.index, dtype=np.float64
+    )
+
+
+def _num(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
+def _evidence(core: SignalCore, close: float) -> list[Evidence]:
+    i = -1
+    items: list[dict[str, Any]] = [
+        {
+            "kind": "order_flow",
+            "method": core.method,
+            "delta_ratio": _num(core.flow_ratio[i]),
+            "score": _num(core.components["flow"][i]),
+        },
+        {"kind": "vpin", "value": _num(core.vpin[i]), "change": _num(core.vpin_change[i])},
+        {
+            "kind": "score",
+            "value": float(core.score[i]),
+            "components": {k: float(v[i]) for k, v in core.components.items()},
+        },
+    ]
+    for name in ("absorption", "divergence", "exhaustion"):
+        val = float(core.components[name][i])
+        if val != 0.0:
+            items.append({"kind": name, "side": Direction.from_sign(val).value, "close": close})
+    return [Evidence(**e) for e in items]
+
+
+def latest_signal(
+    bars: pd.DataFrame, cfg: MicrostructureConfig, *, symbol: str, timeframe: str
+) -> Signal:
+    """The signal of the last bar: same numbers as the last row of :func:`compute_signal_frame`."""
+    if len(bars) == 0:
+        raise DataError("no bars to compute a microstructure signal on")
+    core = signal_core(bars, cfg)
+    lv = {k: float(core.levels[k][-1]) for k in SIGNAL_COLUMNS}
+    close = float(bars["close"].to_numpy()[-1])
+    live = lv["direction"] != 0 and np.isfinite(lv["stop"])
+    return Signal(
+        source=SOURCE,
+        symbol=symbol,
+        timeframe=timeframe,
+        timestamp=bars.index[-1].to_pydatetime(),
+        direction=Direction.from_sign(lv["direction"]),
+        confidence=lv["confidence"],
+        evidence=_evidence(core, close),
+        suggested_entry=(lv["entry_lo"], lv["entry_hi"]) if live else None,
+        stop=lv["stop"] if live else None,
+        targets=[lv["target"]] if live else None,
+    )
+
+
+__all__ = [
+    "SIGNAL_COLUMNS",
+    "SOURCE",
+    "SignalCore",
+    "compute_signal_frame",
+    "latest_signal",
+    "signal_core",
+]
