@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,7 @@ from tradequorum.config.ml import MlConfig
 from tradequorum.core.bars import FloatArray, ensure_bars, fingerprint_bars
 from tradequorum.core.errors import DataError
 from tradequorum.features import FeatureRegistry, FeatureSet, build_feature_matrix, feature_set
+from tradequorum.features.selection import SelectionReport, select_features
 from tradequorum.ml.calibration import Calibrator, fit_calibrator
 from tradequorum.ml.cv import Fold, make_folds
 from tradequorum.ml.labels import average_uniqueness, make_labels
@@ -60,12 +61,27 @@ class TrainingResult:
     stability: float = float("nan")
 
 
+#: a default feature must leave at least this share of the history past its warm-up
+MIN_USABLE_SHARE = 0.5
+
+
+def default_feature_names(
+    registry: FeatureRegistry, bars: pd.DataFrame, cfg: MlConfig
+) -> list[str]:
+    """``cfg.features`` if set, else every available feature whose warm-up leaves at least half
+    of the history usable (a 1d-HTF feature needs days of 1m bars)."""
+    if cfg.features:
+        return list(cfg.features)
+    limit = int(len(bars) * (1.0 - MIN_USABLE_SHARE))
+    return [n for n in registry.available(bars) if registry.warmup(n) <= limit]
+
+
 def prepare_dataset(
     bars: pd.DataFrame, registry: FeatureRegistry, cfg: MlConfig, names: Sequence[str] | None = None
 ) -> Dataset:
     """Feature matrix and labels, rows past the longest warm-up with a known label."""
     ensure_bars(bars)
-    wanted = list(names) if names else list(cfg.features) or registry.available(bars)
+    wanted = list(names) if names else default_feature_names(registry, bars, cfg)
     frame = build_feature_matrix(bars, registry, wanted)
     fs = feature_set(registry, wanted, list(frame.columns))
     labels = make_labels(bars, cfg)
@@ -88,6 +104,38 @@ def prepare_dataset(
         index=pd.DatetimeIndex(bars.index[keep]),
         features=fs,
         data_fingerprint=fingerprint_bars(bars),
+    )
+
+
+def restrict(ds: Dataset, columns: Sequence[str]) -> Dataset:
+    """The dataset on a subset of its columns (feature selection's output)."""
+    idx = [ds.columns.index(c) for c in columns]
+    return replace(ds, X=np.ascontiguousarray(ds.X[:, idx]), columns=tuple(columns))
+
+
+def select_columns(ds: Dataset, cfg: MlConfig, rng: np.random.Generator) -> SelectionReport:
+    """Redundancy filter + permutation importance on the purged folds of ``ds``."""
+    folds = make_folds(
+        ds.t0, ds.t1, kind=cfg.cv, n_splits=cfg.n_splits, embargo_bars=cfg.embargo_bars
+    )
+    est = QuorumClassifier.from_config(cfg)
+
+    def fit(model: QuorumClassifier, X: FloatArray, f: Fold) -> QuorumClassifier:
+        return model.fit(
+            X[f.train], ds.y[f.train], ds.weight[f.train], t0=ds.t0[f.train], t1=ds.t1[f.train]
+        )
+
+    frame = pd.DataFrame(ds.X, columns=list(ds.columns))
+    return select_features(
+        frame,
+        ds.y,
+        ds.weight,
+        folds,
+        est,
+        corr_threshold=cfg.corr_threshold,
+        repeats=cfg.permutation_repeats,
+        rng=rng,
+        fit=fit,
     )
 
 
@@ -140,9 +188,15 @@ def train_model(
     *,
     names: Sequence[str] | None = None,
     params: dict[str, Any] | None = None,
+    columns: Sequence[str] | None = None,
 ) -> TrainingResult:
-    """The whole fit: dataset, purged CV, calibration on OOF, final model on all rows."""
+    """The whole fit: dataset, purged CV, calibration on OOF, final model on all rows.
+
+    ``columns``: train on this subset of the feature columns (e.g. a selection's ``kept``).
+    """
     ds = prepare_dataset(bars, registry, cfg, names)
+    if columns is not None:
+        ds = restrict(ds, columns)
     est = QuorumClassifier.from_config(cfg, **(params or {}))
     oof, rows, fold_metrics, fold_imps = cross_validate(ds, est, cfg)
     calibrator = fit_calibrator(oof, ds.y[rows], cfg.calibration)
@@ -180,7 +234,10 @@ __all__ = [
     "Dataset",
     "TrainingResult",
     "cross_validate",
+    "default_feature_names",
     "importance_stability",
     "prepare_dataset",
+    "restrict",
+    "select_columns",
     "train_model",
 ]

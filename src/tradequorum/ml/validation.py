@@ -10,13 +10,14 @@ trades them. Gates (configurable): OOF balanced accuracy ``>= min_balanced_accur
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
-from tradequorum.backtest import EngineSettings, result_metrics, run_backtest
+from tradequorum.backtest import BacktestResult, EngineSettings, result_metrics, run_backtest
 from tradequorum.config.ml import MlConfig
 from tradequorum.core.bars import FloatArray, column
 from tradequorum.ml.calibration import fit_calibrator
@@ -30,6 +31,16 @@ class ValidationReport(BaseModel):
     reasons: list[str]
     metrics: dict[str, Any]
     method: str = "oof_backtest"
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationOutcome:
+    """The report plus what model risk needs: the backtest and the honest OOF probabilities."""
+
+    report: ValidationReport
+    backtest: BacktestResult | None
+    proba: FloatArray
+    outcomes: FloatArray
 
 
 def honest_oof_proba(result: TrainingResult, method: str) -> tuple[FloatArray, np.ndarray]:
@@ -63,13 +74,14 @@ def validate_candidate(
     engine: EngineSettings,
     *,
     timeframe: str,
-) -> ValidationReport:
+) -> ValidationOutcome:
     """Backtest the honest OOF signals over the traded folds and apply the gates."""
     proba, keep = honest_oof_proba(result, cfg.calibration)
     if not keep.any():
-        return ValidationReport(
+        rep = ValidationReport(
             passed=False, reasons=["fewer than 2 CV folds: nothing to validate"], metrics={}
         )
+        return ValidationOutcome(rep, None, np.empty(0), np.empty(0))
     y = result.dataset.y[result.oof_rows][keep]
     pred = np.array([-1.0, 0.0, 1.0])[np.argmax(proba[keep], axis=1)]
     from sklearn.metrics import balanced_accuracy_score
@@ -84,14 +96,25 @@ def validate_candidate(
         reasons.append(f"OOF balanced accuracy {bal:.4f} < {cfg.min_balanced_accuracy}")
     if m.sharpe < cfg.min_oof_sharpe:
         reasons.append(f"OOF backtest Sharpe {m.sharpe:.3f} < {cfg.min_oof_sharpe}")
-    metrics = {"balanced_accuracy": bal, "rows": int(y.size), **m.model_dump()}
+    metrics = {
+        k: (v if not isinstance(v, float) or np.isfinite(v) else None)
+        for k, v in {"balanced_accuracy": bal, "rows": int(y.size), **m.model_dump()}.items()
+    }
     passed = not reasons
     if passed:
         reasons.append(
             f"OOF balanced accuracy {bal:.4f} >= {cfg.min_balanced_accuracy} and "
             f"Sharpe {m.sharpe:.3f} >= {cfg.min_oof_sharpe}"
         )
-    return ValidationReport(passed=passed, reasons=reasons, metrics=metrics)
+    rep = ValidationReport(passed=passed, reasons=reasons, metrics=metrics)
+    hits = (pred == y).astype(np.float64)
+    return ValidationOutcome(rep, bt, proba[keep].max(axis=1), hits)
 
 
-__all__ = ["ValidationReport", "honest_oof_proba", "oof_signal_frame", "validate_candidate"]
+__all__ = [
+    "ValidationOutcome",
+    "ValidationReport",
+    "honest_oof_proba",
+    "oof_signal_frame",
+    "validate_candidate",
+]

@@ -1,0 +1,71 @@
+"""ml-model-engineer: LightGBM predictions as signals (source ``ml_model``; DESIGN §4, §7).
+
+Action ``predict`` (alias ``generate_prediction``): for each symbol, the production model's signal
+for the latest closed bar -> ``state/signals/ml_signals.json`` keyed by symbol. Without a
+production model the action raises AgentError("no production model"): the ML agent is then
+unavailable, a required participant is missing and no trade happens (DESIGN §8). A model whose
+feature hash does not match the live feature set refuses to predict (ModelError).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from tradequorum.agents.base import Agent, AgentContext, Task, require_market
+from tradequorum.agents.feature_engineer import merge_state, registry_for, symbols_of
+from tradequorum.core.errors import AgentError
+from tradequorum.core.types import Signal
+from tradequorum.ml.registry import ModelRegistry
+from tradequorum.ml.signals import latest_signal
+
+STATE_NAME = "ml_signals"
+#: bars handed to the model: its warm-up plus this margin (values past the warm-up do not depend
+#: on how much history is loaded: the recursive audit)
+WINDOW_MARGIN_BARS = 500
+
+
+class PredictResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    model_version: str
+    timeframe: str
+    signals: dict[str, Signal]
+
+
+class MlModelAgent(Agent):
+    """The ml-model-engineer."""
+
+    name: ClassVar[str] = "ml-model-engineer"
+    domain: ClassVar[str] = "LightGBM development, training, tuning, predictions"
+    actions: ClassVar[tuple[str, ...]] = ("predict", "generate_prediction")
+
+    def predict(self, task: Task, ctx: AgentContext) -> PredictResult:
+        model = ModelRegistry(ctx.layout).production()
+        if model is None:
+            raise AgentError(
+                "no production model: the ML agent is unavailable until `quorum train` "
+                "promotes one (or `quorum model promote`)"
+            )
+        market = require_market(ctx, self.name)
+        tf = str(task.params.get("timeframe", model.meta.timeframe or ctx.settings.timeframe))
+        reg = registry_for(ctx.settings, tf)
+        window = model.meta.warmup_bars + ctx.settings.ml.vol_window_bars + WINDOW_MARGIN_BARS
+        out: dict[str, Signal] = {}
+        for sym in symbols_of(task, ctx):
+            bars = market.bars(sym, tf).iloc[-window:]
+            out[sym] = latest_signal(
+                bars, model, ctx.settings.ml, symbol=sym, timeframe=tf, registry=reg
+            )
+        if ctx.write_state:
+            merge_state(
+                ctx.layout.signals(STATE_NAME),
+                {k: v.model_dump(mode="json") for k, v in out.items()},
+            )
+        return PredictResult(model_version=model.version, timeframe=tf, signals=out)
+
+    def generate_prediction(self, task: Task, ctx: AgentContext) -> PredictResult:
+        return self.predict(task, ctx)
+
+
+__all__ = ["MlModelAgent", "PredictResult"]
