@@ -12,7 +12,7 @@
   ``on_unhealthy`` once; the next success marks it healthy again.
 
 The sleep function is injected, so tests of minutes of back-off run in microseconds. A hung agent
-is abandoned on its daemon thread (Python threads cannot be killed); its late answer is ignored.
+is abandoned on its daemon worker (Python threads cannot be killed); its late answer is ignored.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from pydantic import BaseModel
 from tradequorum.agents.base import AgentContext, Task, TaskResult, TaskStatus
 from tradequorum.config.coordinator import FailureConfig
 from tradequorum.coordinator.registry import AgentEntry, HealthStatus
+from tradequorum.coordinator.workers import WorkerPool
 from tradequorum.core.errors import AgentError, AgentTimeout, DataUnavailable, TradeQuorumError
 
 logger = logging.getLogger(__name__)
@@ -38,27 +39,13 @@ Sleep = Callable[[float], None]
 
 
 def _call_with_deadline(
-    entry: AgentEntry, task: Task, ctx: AgentContext, deadline_s: float
+    entry: AgentEntry, task: Task, ctx: AgentContext, deadline_s: float, pool: WorkerPool
 ) -> BaseModel:
-    """Run ``entry.handler.handle`` on a daemon thread; AgentTimeout after ``deadline_s``."""
-    box: dict[str, Any] = {}
-    done = threading.Event()
-
-    def target() -> None:
-        try:
-            box["out"] = entry.handler.handle(task, ctx)
-        except BaseException as exc:
-            box["exc"] = exc
-        finally:
-            done.set()
-
-    worker = threading.Thread(target=target, name=f"task-{task.task_id}", daemon=True)
-    worker.start()
-    if not done.wait(deadline_s):
+    """Run ``entry.handler.handle`` on a daemon worker; AgentTimeout after ``deadline_s``."""
+    job = pool.submit(lambda: entry.handler.handle(task, ctx))
+    finished, out = job.wait(deadline_s)
+    if not finished:
         raise AgentTimeout(f"{entry.name}.{task.action} exceeded its {deadline_s:g} s deadline")
-    if "exc" in box:
-        raise box["exc"]
-    out = box["out"]
     if not isinstance(out, BaseModel):
         raise AgentError(f"{entry.name}.{task.action} returned {type(out).__name__}, not a model")
     return out
@@ -79,6 +66,7 @@ class FailureProtocol:
     config: FailureConfig
     sleep: Sleep = time.sleep
     on_unhealthy: Callable[[AgentEntry], None] | None = None
+    pool: WorkerPool = field(default_factory=lambda: WorkerPool("agent"))
     _cache: dict[str, dict[str, Any]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -99,7 +87,7 @@ class FailureProtocol:
             for attempt in retrying:
                 with attempt:
                     attempts += 1
-                    out = _call_with_deadline(entry, task, ctx, deadline)
+                    out = _call_with_deadline(entry, task, ctx, deadline, self.pool)
         except BaseException as exc:
             return self._failed(entry, task, exc, attempts, t0)
         output = out.model_dump(mode="json")

@@ -29,6 +29,7 @@ from tradequorum.agents.base import AgentContext, Task, TaskResult, TaskStatus
 from tradequorum.coordinator.expressions import ExpressionError, parse_expression
 from tradequorum.coordinator.failure import FailureProtocol
 from tradequorum.coordinator.registry import AgentRegistry
+from tradequorum.coordinator.workers import WorkerPool
 from tradequorum.coordinator.workflow import StepSpec, TaskSpec, WorkflowSpec
 from tradequorum.core.errors import StateCorrupted
 from tradequorum.state.json_store import read_json, write_json_atomic
@@ -99,22 +100,33 @@ class OutputWriter:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._files: dict[Path, dict[str, Any]] = {}
+        self._dirty: set[Path] = set()
+        self._plain: set[Path] = set()
         self._lock = threading.Lock()
 
     def write(self, rel: str, symbol: str | None, payload: dict[str, Any]) -> None:
+        """Stage ``payload`` for ``rel`` (keyed by ``symbol``); :meth:`flush` writes the files."""
         if rel.endswith("/") or not rel.endswith(".json"):
             return  # a folder or a non-JSON artifact: the agent itself owns it
         path = self.root / rel
         with self._lock:
             if symbol is None:
-                write_json_atomic(path, payload)
-                return
-            current = self._files.get(path)
-            if current is None:
-                current = self._load(path)
-            current[symbol] = payload
-            self._files[path] = current
-            write_json_atomic(path, current)
+                self._files[path] = payload
+                self._plain.add(path)
+            else:
+                current = self._files.get(path)
+                if current is None:
+                    current = self._load(path)
+                current[symbol] = payload
+                self._files[path] = current
+            self._dirty.add(path)
+
+    def flush(self) -> None:
+        """Write every staged file atomically (each file parses at every moment)."""
+        with self._lock:
+            dirty, self._dirty = self._dirty, set()
+            for path in sorted(dirty):
+                write_json_atomic(path, self._files[path])
 
     @staticmethod
     def _load(path: Path) -> dict[str, Any]:
@@ -149,6 +161,7 @@ class WorkflowRunner:
         self.on_task = on_task
         self.write_outputs = write_outputs
         self.writer = OutputWriter(layout.root)
+        self._fanout = WorkerPool("step")
 
     def run(self, spec: WorkflowSpec, params: Mapping[str, Any]) -> RunResult:
         t0 = time.perf_counter()
@@ -276,17 +289,8 @@ class WorkflowRunner:
         return result
 
     def _parallel(self, tasks: list[Task]) -> list[TaskResult]:
-        out: list[TaskResult | None] = [None] * len(tasks)
-
-        def work(i: int) -> None:
-            out[i] = self._execute(tasks[i])
-
-        threads = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(len(tasks))]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join()
-        return [r for r in out if r is not None]
+        jobs = [self._fanout.submit(lambda t=t: self._execute(t)) for t in tasks]
+        return [job.wait(None)[1] for job in jobs]
 
     def _absorb(
         self, spec: TaskSpec, task: Task, res: TaskResult, run: RunResult

@@ -405,6 +405,22 @@ class Coordinator:
             "rationale": rec.get("rationale"),
         }
 
+    def run_workflow(self, name: str, params: Mapping[str, Any] | None = None) -> RunResult:
+        """Run any workflow outside the bar cycle (daily operations, training, walk-forward)."""
+        run = self.runner.run(self.workflow(name), dict(params or {}))
+        self.last_run = run
+        with self.journal.transaction():
+            for row, at in self._tasks:
+                self.journal.add_task(row, at)
+            self._tasks.clear()
+        if run.status == "halted":
+            self._notify(NotificationType.HALT, f"workflow {name} halted", run.halted_reason or "")
+        if self._notes:
+            self.notify_now(NotificationType.INFO, f"workflow {name} {run.status}", "")
+        self.runner.writer.flush()
+        self.runner.write_active(run)
+        return run
+
     def close(self) -> None:
         self.journal.close()
 

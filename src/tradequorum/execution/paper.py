@@ -110,6 +110,8 @@ class PaperBroker:
             logger.info("order %s already sent; ignored", order.client_order_id)
             return False
         self.sent.add(order.client_order_id)
+        if len(self.sent) > 512:  # the journal's unique client ids are the durable guard
+            self.sent = set(sorted(self.sent)[-256:])
         self.pending[order.symbol] = order
         return True
 

@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from pydantic_core import to_jsonable_python
 
 from tradequorum.core.errors import StateCorrupted
 from tradequorum.core.ids import IdSequence
-from tradequorum.state.json_store import dumps
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, n INTEGER NOT NULL);
@@ -57,6 +57,13 @@ CREATE TABLE IF NOT EXISTS progress (
   PRIMARY KEY (symbol, timeframe));
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+
+
+def dumps(obj: Any) -> str:
+    """Compact strict JSON (NaN refused) for journal rows."""
+    return json.dumps(
+        to_jsonable_python(obj), separators=(",", ":"), sort_keys=True, allow_nan=False
+    )
 
 
 def _iso(ts: pd.Timestamp) -> str:

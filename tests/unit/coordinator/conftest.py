@@ -33,6 +33,7 @@ def build(
     *,
     faults: FaultPlan | None = None,
     symbol: str = "BTC/USDT",
+    views_every: int = 50,
     **over: object,
 ) -> tuple[Coordinator, FixedClock, RecordingNotifier]:
     settings = make_settings(home, symbols=[symbol], **over)
@@ -47,6 +48,7 @@ def build(
         clock,
         notifier=notifier,
         sleep=lambda s: None,
+        views_every=views_every,
     )
     return coord, clock, notifier
 
