@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import zlib
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from tradequorum.config.settings import Settings
 from tradequorum.core.clock import Clock
 from tradequorum.core.timeframes import timeframe_delta
-from tradequorum.data.download import Downloader, make_exchange
 from tradequorum.data.simulator import SimulatorParams, simulate_bars
 from tradequorum.data.store import ParquetStore
+
+if TYPE_CHECKING:  # ccxt is imported only when a ccxt feed is built
+    from tradequorum.data.download import Downloader
 
 
 class BarFeed(Protocol):
@@ -89,6 +91,8 @@ def feed_from_settings(
     if cfg.source == "simulator":
         return SimulatorFeed(store, clock, seed=cfg.simulator_seed, history_bars=cfg.lookback_bars)
     if cfg.source == "ccxt":
+        from tradequorum.data.download import Downloader, make_exchange
+
         dl = Downloader(make_exchange(cfg.exchange), store, quarantine, clock=clock)
         return CcxtFeed(dl, history_bars=cfg.lookback_bars)
     return StoreFeed()
