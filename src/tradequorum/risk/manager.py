@@ -199,30 +199,49 @@ def _parse(
                 if isinstance(request, Mapping)
                 else request.symbol
             )
-            check = CheckRecord(
-                code="INPUT_" + label.upper().replace(" ", "_"),
-                name=f"{label} is valid",
-                value=None,
-                limit=None,
-                passed=False,
-                message=reason,
-            )
-            return Approval(
-                symbol=symbol,
-                direction="?",
-                tier="?",
-                status="vetoed",
-                requested_units=None,
-                final_units=0.0,
-                final_notional=0.0,
-                price=None,
-                stop_distance=None,
-                checks=[check],
-                adjustments=[],
-                reasons=[reason],
-                rationale=f"vetoed: {reason}",
-            )
+            code = "INPUT_" + label.upper().replace(" ", "_")
+            return veto(symbol, code, f"{label} is valid", reason)
     return parts[0], parts[1], parts[2]
+
+
+def veto(
+    symbol: str,
+    code: str,
+    name: str,
+    reason: str,
+    *,
+    now: pd.Timestamp | None = None,
+    ids: IdSequence | None = None,
+) -> Approval:
+    """A veto decided before any sizing (bad input, no tradeable evaluation): one failed check."""
+    check = CheckRecord(code=code, name=name, value=None, limit=None, passed=False, message=reason)
+    return Approval(
+        id=(ids or IdSequence()).next("APR", now) if now is not None else None,
+        symbol=symbol,
+        direction="?",
+        tier="?",
+        status="vetoed",
+        approved=False,
+        requested_units=None,
+        final_units=0.0,
+        units=0.0,
+        final_notional=0.0,
+        price=None,
+        stop_distance=None,
+        checks=[check],
+        adjustments=[],
+        reasons=[reason],
+        created=now.to_pydatetime() if now is not None else None,
+        rationale=f"vetoed {symbol}: {reason}",
+    )
+
+
+def _stop_price(req: OrderRequest, gate: Gate) -> float | None:
+    if req.stop is not None:
+        return req.stop
+    if gate.sign == 0 or not math.isfinite(gate.stop_distance):
+        return None
+    return gate.price - gate.sign * gate.stop_distance
 
 
 def _escalation(
@@ -272,11 +291,15 @@ def _verdict(
         direction=side,
         tier=gate.tier,
         status="approved" if approved else "vetoed",
+        approved=approved,
         requested_units=q0,
         final_units=final,
+        units=final,
         final_notional=final * gate.price if approved else 0.0,
         price=mkt.price,
         stop_distance=gate.stop_distance,
+        stop=_stop_price(req, gate),
+        target=req.target,
         checks=all_checks,
         adjustments=adjustments,
         reasons=reasons,
@@ -292,4 +315,4 @@ def is_halted(state: RiskState) -> bool:
     return state.trading_state is TradingState.HALTED or state.kill_switch.latched
 
 
-__all__ = ["RiskManager", "is_halted"]
+__all__ = ["RiskManager", "is_halted", "veto"]

@@ -11,7 +11,7 @@ import math
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tradequorum.consensus.records import Escalation
 
@@ -79,6 +79,7 @@ class OrderRequest(BaseModel):
     tier: str = "C"
     units: float | None = None
     stop: float | None = None
+    target: float | None = None
     win_probability: float | None = None
     payoff_ratio: float | None = None
     decision_id: str | None = None
@@ -110,11 +111,15 @@ class Approval(BaseModel):
     direction: str
     tier: str
     status: Literal["approved", "vetoed"]
+    approved: bool
     requested_units: float | None
     final_units: float
+    units: float = Field(description="= final_units (the name the coordinator reads)")
     final_notional: float
     price: float | None
     stop_distance: float | None
+    stop: float | None = None
+    target: float | None = None
     checks: list[CheckRecord]
     adjustments: list[Adjustment]
     reasons: list[str]
@@ -123,11 +128,15 @@ class Approval(BaseModel):
     created: datetime | None = None
     rationale: str
 
-    @property
-    def approved(self) -> bool:
-        return self.status == "approved"
+    @model_validator(mode="after")
+    def _consistent(self) -> Approval:
+        if self.approved != (self.status == "approved") or self.units != self.final_units:
+            raise ValueError("approved/status and units/final_units must agree")
+        if not self.approved and self.final_units != 0.0:
+            raise ValueError("a vetoed order has a final size of 0")
+        return self
 
-    @field_validator("requested_units", "price", "stop_distance", mode="before")
+    @field_validator("requested_units", "price", "stop_distance", "stop", "target", mode="before")
     @classmethod
     def _finite(cls, v: float | None) -> float | None:
         return finite_or_none(v)

@@ -1,0 +1,235 @@
+"""risk-manager: approves or vetoes every order, keeps the risk state, assesses models (DESIGN §6).
+
+Actions
+-------
+``assess_trade``
+    params ``symbol``, ``timeframe``, ``bar``, ``portfolio`` (``{equity, positions: {symbol:
+    units}}``, from the broker), ``inputs.evaluated_signal`` (else the state file), optional
+    ``units``, ``flags``. Marks the risk state to the portfolio's equity (the kill switch latches
+    here), builds the market facts causally from the closed bars (last close, Wilder ATR, the
+    volatility regime, daily correlations with held symbols) and returns the
+    :class:`~tradequorum.risk.Approval`; read-merge-writes ``state/risk/trade_approvals.json``
+    keyed by symbol and saves ``state/risk/risk_state.json``. Fails closed: no tradeable
+    evaluation, no bars or a broken state -> a veto with the reason.
+``daily_update`` (alias ``update_risk_state``)
+    Marks the state, rolls day/week, writes ``risk_state.json`` and ``daily_risk.json``.
+``assess_model`` (alias ``assess_model_risk``)
+    Re-checks the training run's model-risk record (``inputs.training_run.risk``) or computes it
+    from inline ``params.model_risk`` data; writes ``state/risk/model_risk_assessment.json``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from tradequorum.agents.base import Agent, AgentContext, Task
+from tradequorum.agents.signal_evaluator import bar_ids, merge_keyed, task_symbol
+from tradequorum.core.errors import TradeQuorumError
+from tradequorum.risk.daily import DailyRiskReport, daily_risk_update
+from tradequorum.risk.manager import RiskManager, veto
+from tradequorum.risk.model_risk import ModelRiskAssessment, assess_model
+from tradequorum.risk.records import Approval, MarketInfo, OrderRequest, Position
+from tradequorum.risk.state import RiskState, load_risk_state, save_risk_state, update_equity
+from tradequorum.risk.volatility import daily_correlation, volatility_regime
+from tradequorum.state.json_store import read_json, write_json_atomic
+
+APPROVALS = "trade_approvals"
+
+
+def _bars(ctx: AgentContext, symbol: str, tf: str) -> pd.DataFrame | None:
+    if ctx.market is None:
+        return None
+    try:
+        bars = ctx.market.bars(symbol, tf)
+    except TradeQuorumError:
+        return None
+    return bars if len(bars) else None
+
+
+def _positions(ctx: AgentContext, raw: Mapping[str, Any], tf: str) -> dict[str, Position]:
+    """Broker positions (units) marked at each symbol's last close; unpriceable ones skipped."""
+    out: dict[str, Position] = {}
+    for sym, units in raw.items():
+        u = float(units.get("units", 0.0)) if isinstance(units, Mapping) else float(units)
+        bars = _bars(ctx, sym, tf)
+        if u == 0 or bars is None:
+            continue
+        out[sym] = Position(symbol=sym, units=u, price=float(bars["close"].iloc[-1]))
+    return out
+
+
+def _market(
+    ctx: AgentContext, symbol: str, tf: str, held: list[str], flags: Mapping[str, Any]
+) -> MarketInfo:
+    cfg = ctx.settings.risk
+    bars = _bars(ctx, symbol, tf)
+    if bars is None:
+        return MarketInfo(price=None)
+    reg = volatility_regime(
+        bars.iloc[-(cfg.vol_regime_window_bars + 20 * cfg.atr_period) :],
+        period=cfg.atr_period,
+        window_bars=cfg.vol_regime_window_bars,
+        extreme_percentile=cfg.extreme_vol_percentile,
+    )
+    atr = float(reg["atr"].iloc[-1])
+    pct = float(reg["vol_percentile"].iloc[-1])
+    closes = {symbol: bars["close"]}
+    for other in held:
+        ob = _bars(ctx, other, tf)
+        if ob is not None and other != symbol:
+            closes[other] = ob["close"]
+    corr = daily_correlation(closes, lookback_days=cfg.correlation_lookback_days)
+    row = corr.loc[symbol].to_numpy(dtype="float64", na_value=math.nan)
+    correlations = {
+        str(s): float(v)
+        for s, v in zip(corr.columns, row, strict=True)
+        if s != symbol and math.isfinite(v)
+    }
+    return MarketInfo(
+        price=float(bars["close"].iloc[-1]),
+        atr=atr,
+        vol_percentile=pct if math.isfinite(pct) else None,
+        extreme_volatility=bool(flags.get("extreme", False)),
+        correlations=correlations,
+        timestamp=bars.index[-1].to_pydatetime(),
+    )
+
+
+def _evaluation(task: Task, ctx: AgentContext, symbol: str) -> Mapping[str, Any] | None:
+    ev = (task.params.get("inputs") or {}).get("evaluated_signal")
+    if ev is None:
+        path = ctx.layout.signals("evaluated_signal")
+        if path.exists():
+            ev = (read_json(path) or {}).get(symbol)
+    return ev if isinstance(ev, Mapping) else None
+
+
+def _order(ev: Mapping[str, Any], symbol: str, units: Any) -> OrderRequest:
+    """The order implied by a tradeable evaluation."""
+    targets = ev.get("targets") or []
+    return OrderRequest(
+        symbol=symbol,
+        direction=str(ev.get("direction")),
+        tier=str(ev.get("tier", "D")),
+        units=float(units) if units is not None else None,
+        stop=ev.get("stop"),
+        target=targets[0] if targets else None,
+    )
+
+
+def _state(ctx: AgentContext, portfolio: Mapping[str, Any], tf: str) -> RiskState:
+    path = ctx.layout.risk("risk_state")
+    initial = float(portfolio.get("initial_equity", ctx.settings.backtest.initial_equity))
+    state = load_risk_state(path, initial_equity=initial)
+    equity = float(portfolio.get("equity", state.equity))
+    positions = (
+        _positions(ctx, portfolio.get("positions") or {}, tf) if "positions" in portfolio else None
+    )
+    return update_equity(state, equity, ctx.clock.now(), ctx.settings.risk, positions=positions)
+
+
+class RiskManagerAgent(Agent):
+    """The risk manager: sizing, limits, kill switch, approvals; model risk for training."""
+
+    name: ClassVar[str] = "risk-manager"
+    domain: ClassVar[str] = "position sizing, exposure, drawdown, veto"
+    actions: ClassVar[tuple[str, ...]] = (
+        "assess_trade",
+        "daily_update",
+        "update_risk_state",
+        "assess_model",
+        "assess_model_risk",
+    )
+
+    def assess_trade(self, task: Task, ctx: AgentContext) -> Approval:
+        symbol = task_symbol(task, ctx, self.name)
+        tf = str(task.params.get("timeframe", ctx.settings.timeframe))
+        portfolio: Mapping[str, Any] = task.params.get("portfolio") or {}
+        state = _state(ctx, portfolio, tf)
+        now = pd.Timestamp(task.params["bar"]) if task.params.get("bar") else ctx.clock.now()
+        ids = bar_ids("APR", now, symbol, ctx.settings.symbols, 0)
+        ev = _evaluation(task, ctx, symbol)
+        if ev is None or not ev.get("tradeable"):
+            why = (
+                "no evaluation"
+                if ev is None
+                else f"evaluation not tradeable (tier {ev.get('tier')})"
+            )
+            approval = veto(
+                symbol, "EVALUATION", "tradeable evaluation", why + ": no trade", now=now, ids=ids
+            )
+        else:
+            order = _order(ev, symbol, task.params.get("units"))
+            flags = task.params.get("flags") or {}
+            market = _market(ctx, symbol, tf, list(state.positions), flags)
+            approval = RiskManager(ctx.settings.risk).assess(order, state, market, now=now, ids=ids)
+        if approval.escalation is not None:
+            esc_id = bar_ids("ESC", now, symbol, ctx.settings.symbols, 1).next("ESC", now)
+            approval = approval.model_copy(
+                update={"escalation": approval.escalation.model_copy(update={"id": esc_id})}
+            )
+        if ctx.write_state:
+            save_risk_state(ctx.layout.risk("risk_state"), state)
+            merge_keyed(ctx.layout.risk(APPROVALS), symbol, approval.model_dump(mode="json"))
+        return approval
+
+    def daily_update(self, task: Task, ctx: AgentContext) -> DailyRiskReport:
+        tf = str(task.params.get("timeframe", ctx.settings.timeframe))
+        state = _state(ctx, task.params.get("portfolio") or {}, tf)
+        report = daily_risk_update(state, ctx.settings.risk, ctx.clock.now())
+        if ctx.write_state:
+            save_risk_state(ctx.layout.risk("risk_state"), state)
+            write_json_atomic(ctx.layout.risk("daily_risk"), report)
+        return report
+
+    def update_risk_state(self, task: Task, ctx: AgentContext) -> DailyRiskReport:
+        return self.daily_update(task, ctx)
+
+    def assess_model(self, task: Task, ctx: AgentContext) -> ModelRiskAssessment:
+        p = task.params
+        run = (p.get("inputs") or {}).get("training_run") or {}
+        record = run.get("risk") if isinstance(run, Mapping) else None
+        if isinstance(record, Mapping):
+            result = ModelRiskAssessment.model_validate(record)
+        elif isinstance(p.get("model_risk"), Mapping):
+            data = dict(p["model_risk"])
+            positions = data.pop("positions", None)
+            result = assess_model(
+                str(p.get("model_version", run.get("version", "unknown"))),
+                ctx.settings.risk.model,
+                positions=pd.Series(positions["values"], index=pd.DatetimeIndex(positions["index"]))
+                if positions
+                else None,
+                train_features=pd.DataFrame(data.pop("train_features"))
+                if "train_features" in data
+                else None,
+                recent_features=pd.DataFrame(data.pop("recent_features"))
+                if "recent_features" in data
+                else None,
+                now=ctx.clock.now(),
+                **data,
+            )
+        else:
+            result = ModelRiskAssessment(
+                model_version=str(run.get("version", "unknown"))
+                if isinstance(run, Mapping)
+                else "unknown",
+                approved=False,
+                checks=[],
+                reasons=["no training run or model risk data to assess: rejected (fail closed)"],
+                drift_by_feature={},
+                created=ctx.clock.now().to_pydatetime(),
+            )
+        if ctx.write_state:
+            write_json_atomic(ctx.layout.risk("model_risk_assessment"), result)
+        return result
+
+    def assess_model_risk(self, task: Task, ctx: AgentContext) -> ModelRiskAssessment:
+        return self.assess_model(task, ctx)
+
+
+__all__ = ["APPROVALS", "RiskManagerAgent"]
