@@ -295,13 +295,18 @@ def _stop_or_target(
 
 
 @njit(cache=True)
-def _may_order(mode: int, sig: float, pos: float, block: float) -> bool:
+def _may_order(mode: int, sig: float, pos: float, block: float, params: np.ndarray) -> bool:
     """Cheap pre-check: False when the decision of the previous bar certainly changes nothing."""
     if sig != sig:  # NaN: no decision
         return False
-    if mode != MODE_SIGNAL:
+    if mode != MODE_SIGNAL or block != 0.0:
         return True
-    return not (block == 0.0 and _sign(sig) == _sign(pos))
+    d = _sign(sig)
+    if d < 0.0 and params[7] == 0.0:
+        d = 0.0  # long-only: a short signal means flat
+    if d == _sign(pos):
+        return False
+    return not (d == 0.0 and params[6] == 0.0)  # neutral holds when neutral_exits is off
 
 
 @njit(cache=True)
@@ -348,7 +353,7 @@ def run_kernel(
         if ntr + 2 * m + 2 > trades.shape[0]:
             trades = _grow(trades)
         for k in range(m):
-            if t > 0 and _may_order(mode, signal[t - 1, k], state[k, POS], state[k, BLOCK]):
+            if t > 0 and _may_order(mode, signal[t - 1, k], state[k, POS], state[k, BLOCK], params):
                 row = (
                     signal[t - 1, k],
                     stop[t - 1, k],
