@@ -385,9 +385,10 @@ class Coordinator:
                 "equity": self.broker.equity,
                 "cash": self.broker.cash,
                 "positions": self.broker.positions(),
-                "snapshot": self.broker.snapshot(),
+                "last_bars": last,
             },
         )
+        self.runner.writer.flush()
         if self.last_run is not None:
             self.runner.write_active(self.last_run)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -67,17 +68,24 @@ class AppriseNotifier:
     """One Apprise channel (webhook, Telegram, Slack, e-mail …) per URL."""
 
     def __init__(self, url: str) -> None:
-        import apprise
-
         self.url = url
         self.name = f"apprise:{url.split('://', 1)[0]}"
-        self._apprise = apprise.Apprise()
-        if not self._apprise.add(url):
+        with warnings.catch_warnings():
+            # apprise's plugins import the stdlib's deprecated ``imghdr`` (Python 3.11) when
+            # they load: a third-party warning, silenced only around apprise's own calls
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import apprise
+
+            self._apprise = apprise.Apprise()
+            ok = self._apprise.add(url)
+        if not ok:
             raise ValueError(f"Apprise does not understand the URL scheme of {self.name}")
 
     def send(self, message: Notification) -> None:
         body = message.model_dump_json()
-        ok = self._apprise.notify(title=message.title, body=body)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ok = self._apprise.notify(title=message.title, body=body)
         if not ok:
             raise ConnectionError(f"{self.name} did not accept the notification")
 

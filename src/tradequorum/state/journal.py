@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 from pydantic_core import to_jsonable_python
 
-from tradequorum.core.errors import StateCorrupted
+from tradequorum.core.errors import StateCorrupted, TradeQuorumError
 from tradequorum.core.ids import IdSequence
 
 _SCHEMA = """
@@ -266,6 +266,22 @@ class Journal:
             (status, 1 if sent else 0, client_order_id),
         )
 
+    def answer(self, decision_id: str, *, confirm: bool) -> str:
+        """A person's yes/no on an order awaiting confirmation; returns the new status."""
+        with self._lock:
+            row = self._query_one(
+                "SELECT client_order_id, status FROM orders WHERE decision_id=?", (decision_id,)
+            )
+            if row is None:
+                raise TradeQuorumError(f"no order for {decision_id}")
+            if row[1] != "awaiting_confirmation":
+                raise TradeQuorumError(
+                    f"{decision_id}: order is {row[1]}, not awaiting confirmation"
+                )
+            status = "confirmed" if confirm else "rejected"
+            self._db.execute("UPDATE orders SET status=? WHERE client_order_id=?", (status, row[0]))
+            return status
+
     def orders(self, status: str | None = None) -> list[dict[str, Any]]:
         sql = "SELECT payload, status, sent_count FROM orders"
         rows = self._query(
@@ -317,7 +333,7 @@ class Journal:
         return self._parse(row[0], f"kv {key}") if row else None
 
     # -- helpers -------------------------------------------------------------------------------
-    def _query(self, sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
             return list(self._db.execute(sql, args).fetchall())
 
