@@ -132,6 +132,7 @@ def download_cmd(
     since: str = typer.Option(..., help="first bar, e.g. 2024-01-01 (UTC)"),
     until: str | None = typer.Option(None, help="last bar (default: now)"),
     exchange: str = typer.Option("binance", help="ccxt exchange id"),
+    market_type: list[str] = typer.Option(["spot"], "--market-type", help="spot, linear, inverse"),
     home: Path | None = HOME,
 ) -> None:
     """Download closed bars with ccxt (resumes after the newest stored bar)."""
@@ -139,7 +140,8 @@ def download_cmd(
     from tradequorum.data.store import ParquetStore
 
     layout = _layout(home)
-    dl = Downloader(make_exchange(exchange), ParquetStore(layout.store), layout.quarantine)
+    ex = make_exchange(exchange, market_types=tuple(market_type))
+    dl = Downloader(ex, ParquetStore(layout.store), layout.quarantine)
     start, end = pd.Timestamp(since, tz="UTC"), pd.Timestamp(until, tz="UTC") if until else None
     with Progress() as progress:
         result = dl.download(symbol, timeframe, start, until=end, progress=progress)

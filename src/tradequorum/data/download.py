@@ -56,12 +56,22 @@ class DownloadResult:
     last: pd.Timestamp | None
 
 
-def make_exchange(exchange_id: str, *, urls: dict[str, str] | None = None) -> ccxt.Exchange:
-    """A ccxt exchange with rate limiting on; ``urls`` overrides API base URLs (tests)."""
+def make_exchange(
+    exchange_id: str,
+    *,
+    urls: dict[str, str] | None = None,
+    market_types: tuple[str, ...] = ("spot",),
+) -> ccxt.Exchange:
+    """A ccxt exchange with rate limiting on.
+
+    ``market_types`` limits which markets are loaded (ccxt's ``fetchMarkets`` option, e.g.
+    ``("spot", "linear")`` for Binance USD-M perpetuals); ``urls`` overrides API base URLs (tests).
+    """
     klass = getattr(ccxt, exchange_id, None)
     if klass is None:
         raise DataError(f"ccxt has no exchange {exchange_id!r}")
-    ex: ccxt.Exchange = klass({"enableRateLimit": True, "options": {"fetchMarkets": ["spot"]}})
+    options = {"fetchMarkets": list(market_types)}
+    ex: ccxt.Exchange = klass({"enableRateLimit": True, "options": options})
     if urls:
         ex.urls["api"].update(urls)
     return ex
