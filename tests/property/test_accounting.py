@@ -108,3 +108,19 @@ def test_accounting_portfolio_identity_with_two_symbols(
     assert (
         abs(res.trades["pnl"].sum() - (res.equity[-1] - s.initial_equity)) < 1e-9 * s.initial_equity
     )
+
+
+@given(bars=bars_st, d=dir_st, stop_pct=stop_st, tgt=st.booleans(), s=settings_st)
+def test_engine_equals_plain_python_reference_replay(
+    bars: pd.DataFrame, d: np.ndarray, stop_pct: np.ndarray, tgt: bool, s: EngineSettings
+) -> None:
+    from tests.unit.backtest.reference import reference_equity
+    from tradequorum.backtest.indicators import wilder_atr
+
+    sig = _signals(bars, d, stop_pct, tgt)
+    res = run_backtest(bars, sig, s)
+    ohlc = tuple(bars[c].to_numpy() for c in ("open", "high", "low", "close"))
+    atr = wilder_atr(*ohlc[1:], s.atr_period)
+    pos, eq = reference_equity(ohlc, atr, d, sig["stop"].to_numpy(), sig["target"].to_numpy(), s)
+    np.testing.assert_array_equal(res.positions[:, 0], pos)
+    np.testing.assert_array_equal(res.equity, eq)
