@@ -119,12 +119,13 @@ def permutation_importance_cv(
     for f in folds:
         model = fit(clone(estimator), X, f) if fit else clone(estimator).fit(X[f.train], y[f.train])
         Xt, yt = X[f.test].copy(), y[f.test]
-        base = log_loss(yt, model.predict_proba(Xt), labels=[-1.0, 0.0, 1.0])
+        labels = list(getattr(model, "classes_", [-1.0, 0.0, 1.0]))
+        base = log_loss(yt, model.predict_proba(Xt), labels=labels)
         for j in range(X.shape[1]):
             orig = Xt[:, j].copy()
             for _ in range(repeats):
                 Xt[:, j] = orig[rng.permutation(orig.size)]
-                imp[j] += log_loss(yt, model.predict_proba(Xt), labels=[-1.0, 0.0, 1.0]) - base
+                imp[j] += log_loss(yt, model.predict_proba(Xt), labels=labels) - base
             Xt[:, j] = orig
     out: FloatArray = imp / max(1, len(folds) * repeats)
     return out
