@@ -119,7 +119,8 @@ class DataPipelineManager(Agent):
     """The data-pipeline-manager (DESIGN §1, §2, §8).
 
     ``feed_factory`` and ``sleep`` are injectable so that tests of the data-unavailable rule run
-    in milliseconds; ``retry_interval_s`` is the pause between attempts.
+    in milliseconds; ``retry_interval_s`` (default ``data.unavailable_retry_s``) is the pause
+    between attempts.
     """
 
     name: ClassVar[str] = "data-pipeline-manager"
@@ -136,14 +137,14 @@ class DataPipelineManager(Agent):
         feed_factory: FeedFactory | None = None,
         *,
         sleep: Callable[[float], None] = time.sleep,
-        retry_interval_s: float = 5.0,
+        retry_interval_s: float | None = None,
     ) -> None:
         self._feed_factory = feed_factory or _default_feed
         self._sleep = sleep
         self._retry_interval_s = retry_interval_s
 
     def _update(
-        self, feed: BarFeed, symbol: str, tf: str, wait_s: float
+        self, feed: BarFeed, symbol: str, tf: str, wait_s: float, retry_s: float
     ) -> tuple[int, float, str | None]:
         """(bars added, seconds waited, error text if it gave up)."""
         waited = 0.0
@@ -153,7 +154,7 @@ class DataPipelineManager(Agent):
             except DataUnavailable as exc:
                 if waited >= wait_s:
                     return 0, waited, str(exc)
-                pause = min(self._retry_interval_s, wait_s - waited)
+                pause = min(retry_s, wait_s - waited)
                 self._sleep(pause)
                 waited += pause
 
@@ -161,7 +162,8 @@ class DataPipelineManager(Agent):
         self, ctx: AgentContext, store: ParquetStore, feed: BarFeed, sym: str, tf: str
     ) -> LatestOhlcv:
         cfg = ctx.settings.data
-        added, waited, error = self._update(feed, sym, tf, cfg.unavailable_wait_s)
+        retry_s = self._retry_interval_s or cfg.unavailable_retry_s
+        added, waited, error = self._update(feed, sym, tf, cfg.unavailable_wait_s, retry_s)
         now = ctx.clock.now()
         try:
             bars = closed_until(store.read(sym, tf), tf, now, cfg.lookback_bars)

@@ -18,5 +18,8 @@ class DataConfig(Section):
     unavailable_wait_s: float = Field(
         60.0, ge=0, description="wait and retry this long, then use cached data"
     )
+    unavailable_retry_s: float = Field(
+        5.0, gt=0, description="pause between retries while data is unavailable"
+    )
     lookback_bars: int = Field(5000, ge=100, description="bars handed to analysts in real time")
     simulator_seed: int = 7
