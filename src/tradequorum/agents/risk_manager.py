@@ -9,7 +9,8 @@ Actions
     here), builds the market facts causally from the closed bars (last close, Wilder ATR, the
     volatility regime, daily correlations with held symbols) and returns the
     :class:`~tradequorum.risk.Approval`; read-merge-writes ``state/risk/trade_approvals.json``
-    keyed by symbol and saves ``state/risk/risk_state.json``. Fails closed: no tradeable
+    keyed by symbol (when ``ctx.write_state``) and always saves ``state/risk/risk_state.json``
+    (the risk manager's memory: a kill switch latch must survive a restart). Fails closed: no tradeable
     evaluation, no bars or a broken state -> a veto with the reason.
 ``daily_update`` (alias ``update_risk_state``)
     Marks the state, rolls day/week, writes ``risk_state.json`` and ``daily_risk.json``.
@@ -172,8 +173,8 @@ class RiskManagerAgent(Agent):
             approval = approval.model_copy(
                 update={"escalation": approval.escalation.model_copy(update={"id": esc_id})}
             )
+        save_risk_state(ctx.layout.risk("risk_state"), state)  # memory: always (latch!)
         if ctx.write_state:
-            save_risk_state(ctx.layout.risk("risk_state"), state)
             merge_keyed(ctx.layout.risk(APPROVALS), symbol, approval.model_dump(mode="json"))
         return approval
 
@@ -181,8 +182,8 @@ class RiskManagerAgent(Agent):
         tf = str(task.params.get("timeframe", ctx.settings.timeframe))
         state = _state(ctx, task.params.get("portfolio") or {}, tf)
         report = daily_risk_update(state, ctx.settings.risk, ctx.clock.now())
+        save_risk_state(ctx.layout.risk("risk_state"), state)
         if ctx.write_state:
-            save_risk_state(ctx.layout.risk("risk_state"), state)
             write_json_atomic(ctx.layout.risk("daily_risk"), report)
         return report
 
