@@ -3,8 +3,9 @@
 Signals are computed once per parameter set on the whole history (strategies are causal, so row
 ``t`` is what a live run would have seen, and indicators are warm at each window's start). Each
 train and test range is then backtested on its own, starting flat with the initial equity.
-Returns are aggregated to periods of one UTC day when the bars are shorter than a day (so PBO
-and the OOS Sharpe use daily returns even for 1m bars), else kept per bar.
+Intraday returns are compounded into periods of one UTC day when the walk-forward span holds at
+least 4 days per PBO block (so PBO and the OOS Sharpe use daily returns for 1m bars), else they
+are kept per bar.
 """
 
 from __future__ import annotations
@@ -40,10 +41,7 @@ class EvalContext:
     timeframe: str
     calendar: str
     objective: str
-
-    @property
-    def daily(self) -> bool:
-        return timeframe_seconds(self.timeframe) < 86400
+    daily: bool = False  # compound intraday returns into UTC-day periods (see daily_periods)
 
     @property
     def periods_per_year(self) -> float:
@@ -60,6 +58,12 @@ class ConfigEval:
     oos_returns: tuple[FloatArray, ...]
     span_returns: FloatArray
     valid: bool
+
+
+def daily_periods(timeframe: str, n_days: int, pbo_blocks: int) -> bool:
+    """Aggregate to days when bars are intraday and the span holds >= 4 days per PBO block;
+    shorter intraday spans keep per-bar periods so CSCV still has enough rows."""
+    return timeframe_seconds(timeframe) < 86400 and n_days >= 4 * pbo_blocks
 
 
 def to_periods(returns: FloatArray, index: pd.Index, daily: bool) -> FloatArray:
@@ -172,6 +176,7 @@ def params_key(params: dict[str, Any]) -> str:
 __all__ = [
     "ConfigEval",
     "EvalContext",
+    "daily_periods",
     "evaluate_chunk",
     "evaluate_config",
     "objective_value",

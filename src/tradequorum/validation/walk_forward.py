@@ -37,6 +37,7 @@ from tradequorum.validation.dsr import DeflatedSharpe, deflated_sharpe_from_retu
 from tradequorum.validation.evaluation import (
     ConfigEval,
     EvalContext,
+    daily_periods,
     params_key,
     prepare_arrays,
     slice_backtest,
@@ -47,7 +48,7 @@ from tradequorum.validation.parallel import evaluate_all
 from tradequorum.validation.pbo import PboResult, probability_of_backtest_overfitting
 from tradequorum.validation.search_space import ParamSet, SearchSpace
 from tradequorum.validation.stability import StabilityReport, parameter_stability
-from tradequorum.validation.windows import Window, make_windows
+from tradequorum.validation.windows import Window, day_starts, make_windows
 
 logger = logging.getLogger(__name__)
 
@@ -197,8 +198,6 @@ def _window_results(
 
 
 def _period_times(ctx: EvalContext) -> list[str]:
-    from tradequorum.validation.windows import day_starts
-
     out: list[str] = []
     for w in ctx.windows:
         idx = pd.DatetimeIndex(ctx.bars.index[w.test_start : w.test_end])
@@ -277,7 +276,12 @@ def run_walk_forward(
     """Run the walk-forward optimization of ``space.strategy`` on ``bars`` and decide."""
     ensure_bars(bars)
     windows = tuple(make_windows(pd.DatetimeIndex(bars.index), cfg))
-    ctx = EvalContext(bars, space.strategy, windows, settings, timeframe, calendar, space.objective)
+    idx = pd.DatetimeIndex(bars.index)
+    span = idx[windows[0].train_start : windows[-1].test_end]
+    daily = daily_periods(timeframe, len(day_starts(span)) - 1, cfg.pbo_blocks)
+    ctx = EvalContext(
+        bars, space.strategy, windows, settings, timeframe, calendar, space.objective, daily
+    )
     if space.search == "optuna":
         chosen, configs = _optuna_choices(ctx, space)
     else:

@@ -6,12 +6,14 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from tests.conftest import load_shared_bars
 from tests.unit.validation.helpers import daily_bars, small_space
 from tradequorum.backtest.engine import EngineSettings
 from tradequorum.config.validation import WalkForwardConfig, WfoCriteria
+from tradequorum.validation.evaluation import daily_periods, to_periods
 from tradequorum.validation.walk_forward import WfoRun, run_walk_forward, write_wfo
 
 SETTINGS = EngineSettings()
@@ -119,5 +121,17 @@ def test_run_walk_forward_minute_bars_in_bars_unit() -> None:
     cfg = WalkForwardConfig(n_windows=3, train_period=4000, test_period=2000, unit="bars")
     run = run_walk_forward(bars, small_space(), cfg, SETTINGS, timeframe="1m")
     assert [w.test_bars for w in run.results.windows] == [2000, 2000, 2000]
-    # minute returns are compounded into UTC-day periods for PBO and the OOS Sharpe
-    assert len(run.results.oos_equity) <= 3 * 2 + 3
+    # a 14-day span is too short for daily periods (4 days x 16 blocks): per-bar periods
+    assert len(run.results.oos_equity) == 3 * 2000
+    assert run.validation.pbo is not None and run.validation.pbo.n_configs == 12
+
+
+def test_daily_periods_only_for_intraday_spans_long_enough_for_pbo() -> None:
+    assert daily_periods("1m", 64, 16) and not daily_periods("1m", 63, 16)
+    assert not daily_periods("1d", 1000, 16)
+
+
+def test_to_periods_compounds_minute_returns_per_utc_day() -> None:
+    idx = pd.date_range("2024-01-01 23:58", periods=4, freq="1min", tz="UTC")
+    r = np.array([0.01, 0.02, -0.01, 0.03])
+    np.testing.assert_allclose(to_periods(r, idx, True), [1.01 * 1.02 - 1, 0.99 * 1.03 - 1])
