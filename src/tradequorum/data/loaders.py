@@ -101,7 +101,7 @@ def _read_csv(raw: bytes) -> pd.DataFrame:
     # time columns stay text: pyarrow would otherwise convert offsets to UTC and lose the
     # local session date of daily files (see timestamps.py)
     header = [h.strip().strip('"') for h in lines[0].split(delim)]
-    as_text = {h: str for h in header if ALIASES.get(h.lower()) == TIME}
+    as_text = {h: str for h in header if ALIASES.get(h.lower().replace(" ", "_")) == TIME}
     try:
         return pd.read_csv(buf, sep=delim, engine="pyarrow", dtype=as_text)
     except Exception:  # pyarrow is strict about ragged rows: retry with the C parser

@@ -228,3 +228,18 @@ def test_load_file_binary_garbage_raises_data_error(tmp_path: Path) -> None:
 )
 def test_guess_symbol_from_file_name(name: str, symbol: str) -> None:
     assert guess_symbol(Path(name)) == symbol
+
+
+def test_load_file_spaced_header_and_zulu_times(tmp_path: Path) -> None:
+    body = "Open time,Open,High,Low,Close,Volume\n" + "".join(
+        f"{t.replace(' ', 'T')}Z,{o},{h},{lo},{c},{v}\n" for t, o, h, lo, c, v in ROWS
+    )
+    _expect_three_minutes(load_file(_write(tmp_path, "z.csv", body)))
+
+
+def test_load_file_known_korea_time_parquet_is_localized_by_hash() -> None:
+    from tests.conftest import shared_file
+
+    bars = load_file(shared_file("binance-spot-1m-btcusdt-2026-06/BTCUSDT_1m.parquet"))
+    assert bars.index[0] == pd.Timestamp("2026-05-31 15:00", tz="UTC")
+    assert bars.index[-1] == pd.Timestamp("2026-07-09 15:00", tz="UTC")
