@@ -18,8 +18,9 @@ import numpy.typing as npt
 import pandas as pd
 from numba import njit
 
-from tradequorum.core.bars import FloatArray, column, ensure_bars
+from tradequorum.core.bars import FloatArray, column
 from tradequorum.core.errors import DataError
+from tradequorum.microstructure.signed_volume import check_flow_inputs
 from tradequorum.microstructure.windows import day_ids
 
 IntArray = npt.NDArray[np.int64]
@@ -150,7 +151,7 @@ def session_profile(
     bars: pd.DataFrame, *, bin_bps: float = 5.0, value_area: float = 0.7
 ) -> pd.DataFrame:
     """Developing UTC-session profile at each bar: columns ``poc va_low va_high`` (prices)."""
-    ensure_bars(bars)
+    check_flow_inputs(bars)
     blo, bhi = price_bins(column(bars, "low"), column(bars, "high"), bin_bps)
     p, a, z = _session_kernel(blo, bhi, column(bars, "volume"), day_ids(bars.index), value_area)
     poc, lo, hi = _to_prices(p, a, z, bin_bps)
@@ -161,7 +162,7 @@ def rolling_profile(
     bars: pd.DataFrame, *, window: int = 120, bin_bps: float = 5.0, value_area: float = 0.7
 ) -> pd.DataFrame:
     """Profile of the last ``window`` bars at each bar: columns ``poc va_low va_high`` (prices)."""
-    ensure_bars(bars)
+    check_flow_inputs(bars)
     blo, bhi = price_bins(column(bars, "low"), column(bars, "high"), bin_bps)
     p, a, z = _rolling_kernel(blo, bhi, column(bars, "volume"), window, value_area)
     poc, lo, hi = _to_prices(p, a, z, bin_bps)
@@ -178,7 +179,9 @@ def volume_profile(
     DataError
         No bars, or no volume at all (a profile of nothing has no POC).
     """
-    ensure_bars(bars, min_rows=1)
+    check_flow_inputs(bars)
+    if len(bars) == 0:
+        raise DataError("volume profile needs at least one bar")
     vol = column(bars, "volume")
     if not np.isfinite(vol).all() or vol.sum() <= 0:
         raise DataError("volume profile needs bars with positive, finite total volume")

@@ -50,10 +50,12 @@ def check_flow_inputs(bars: pd.DataFrame) -> pd.DataFrame:
     Raises
     ------
     DataError
-        NaN/inf or negative volume, NaN in a present ``taker_buy_volume`` column, or taker-buy
+        Non-positive prices, NaN/inf or negative volume, NaN in a present ``taker_buy_volume`` column, or taker-buy
         volume above the bar's volume. A *missing* taker column is not an error (BVC is used).
     """
     ensure_bars(bars)
+    if len(bars) and not (bars[["open", "high", "low", "close"]].to_numpy() > 0).all():
+        raise DataError("bars contain non-positive prices; run the quality check first")
     vol = bars["volume"].to_numpy()
     if not np.isfinite(vol).all():
         raise DataError("bars contain NaN or infinite volume; run the quality check first")

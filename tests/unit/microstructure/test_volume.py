@@ -120,7 +120,7 @@ def test_volume_profile_matches_last_row_of_rolling_and_session_profiles() -> No
 
 
 def test_volume_profile_zero_volume_raises_data_error() -> None:
-    bars = make_bars(30)
+    bars = make_bars(30, taker=False)
     bars["volume"] = 0.0
     with pytest.raises(DataError, match="positive"):
         volume_profile(bars)
