@@ -165,10 +165,13 @@ class DataPipelineManager(Agent):
         retry_s = self._retry_interval_s or cfg.unavailable_retry_s
         added, waited, error = self._update(feed, sym, tf, cfg.unavailable_wait_s, retry_s)
         now = ctx.clock.now()
-        try:
-            bars = closed_until(store.read(sym, tf), tf, now, cfg.lookback_bars)
-        except DataError as exc:
-            raise DataUnavailable(f"{sym} {tf}: no data and no cache ({error or exc})") from exc
+        newest = store.last_open_time(sym, tf)
+        if newest is None:
+            raise DataUnavailable(f"{sym} {tf}: no data and no cache ({error or 'store empty'})")
+        step = pd.Timedelta(seconds=timeframe_seconds(tf))
+        anchor = min(now, newest + step)  # an old cache is still served (marked stale below)
+        recent = store.read(sym, tf, start=anchor - step * (cfg.lookback_bars + 1), end=now)
+        bars = closed_until(recent, tf, now, cfg.lookback_bars)
         if len(bars) == 0:
             raise DataUnavailable(f"{sym} {tf}: no closed bars before {now.isoformat()}")
         report = validate_bars(bars, timeframe=tf, symbol=sym).report

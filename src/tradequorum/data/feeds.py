@@ -42,7 +42,8 @@ class SimulatorFeed:
     """Continue a seeded synthetic series up to the clock's now (closed bars only).
 
     The first call creates ``history_bars`` bars ending at now; later calls continue from the last
-    stored close. Each continuation is seeded from (seed, symbol, start), so a run is reproducible.
+    stored close (after a long pause only the last ``history_bars`` bars are simulated, leaving a
+    gap that the quality report shows). Each continuation is seeded from (seed, symbol, start), so a run is reproducible.
     """
 
     def __init__(self, store: ParquetStore, clock: Clock, *, seed: int, history_bars: int) -> None:
@@ -56,7 +57,8 @@ class SimulatorFeed:
         now = self._clock.now()
         last_open = now.floor(step) - step  # newest bar that has closed
         last = self._store.last_open_time(symbol, timeframe)
-        start = last + step if last is not None else last_open - step * (self._history - 1)
+        earliest = last_open - step * (self._history - 1)  # never simulate more than the history
+        start = max(last + step, earliest) if last is not None else earliest
         n = int((last_open - start) / step) + 1
         if n <= 0:
             return 0

@@ -93,10 +93,10 @@ def test_ensure_latest_data_no_cache_raises_data_unavailable(tmp_path: Path) -> 
 
 
 def test_ensure_latest_data_old_cache_is_stale_even_without_errors(tmp_path: Path) -> None:
-    ctx = _ctx(tmp_path, T0 + pd.Timedelta(hours=5), source="store")
+    ctx = _ctx(tmp_path, T0 + pd.Timedelta(days=5), source="store")
     ParquetStore(ctx.layout.store).append(make_bars(100), SYM, "1m")
     entry = DataPipelineManager().handle(_task("ensure_latest_data"), ctx).symbols[SYM]  # type: ignore[attr-defined]
-    assert entry.stale and entry.new_bars == 0
+    assert entry.stale and entry.new_bars == 0 and entry.bars_available == 100
 
 
 def test_prepare_training_data_writes_closed_bars_only(tmp_path: Path) -> None:
@@ -158,3 +158,13 @@ def test_data_pipeline_manager_results_are_json_serializable(tmp_path: Path) -> 
         )
         result = agent.handle(_task(action, **params), ctx)
         json.dumps(result.model_dump(mode="json"))
+
+
+def test_simulator_feed_after_a_long_pause_simulates_only_the_history(tmp_path: Path) -> None:
+    ctx = _ctx(tmp_path, T0 + pd.Timedelta(hours=10))
+    DataPipelineManager().handle(_task("ensure_latest_data"), ctx)
+    ctx.clock.set(T0 + pd.Timedelta(days=30))  # type: ignore[attr-defined]
+    entry = DataPipelineManager().handle(_task("ensure_latest_data"), ctx).symbols[SYM]  # type: ignore[attr-defined]
+    assert entry.new_bars == 500 and not entry.stale
+    info = ParquetStore(ctx.layout.store).info(SYM, "1m")
+    assert info.rows == 1000 and info.gaps == 1
