@@ -8,6 +8,8 @@ Actions
     inputs used (``taker_flow`` exact delta, or ``bvc``/``tick`` estimated; ``trades`` when the
     bars were aggregated from prints; ``depth`` when ``params.depth`` gives a Binance websocket
     capture). Writes ``state/signals/microstructure_signals.json`` keyed by symbol.
+``analyze_order_flow``
+    The same as ``analyze``, under the name the seed's real-time workflow uses.
 ``volume_profile``
     POC and 70% value area of the last complete UTC session and of the developing one, plus the
     rolling-window profile, for the daily-operations market context.
@@ -81,6 +83,15 @@ def _symbols(task: Task, ctx: AgentContext) -> list[str]:
     return list(ctx.settings.symbols)
 
 
+def _upto(bars: pd.DataFrame, bar: Any) -> pd.DataFrame:
+    """Bars up to the task's ``bar`` (open time) when given: never analyse past the decision bar."""
+    if bar is None or len(bars) == 0:
+        return bars
+    end = pd.Timestamp(bar)
+    end = end.tz_localize("UTC") if end.tzinfo is None else end.tz_convert("UTC")
+    return bars.loc[bars.index <= end]
+
+
 def _clean(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 
@@ -105,7 +116,7 @@ class MicrostructureAgent(Agent):
 
     name: ClassVar[str] = "market-microstructure-analyst"
     domain: ClassVar[str] = "order flow, liquidity, market depth"
-    actions: ClassVar[tuple[str, ...]] = ("analyze", "volume_profile")
+    actions: ClassVar[tuple[str, ...]] = ("analyze", "analyze_order_flow", "volume_profile")
 
     def analyze(self, task: Task, ctx: AgentContext) -> AnalyzeResult:
         market = require_market(ctx, self.name)
@@ -114,7 +125,7 @@ class MicrostructureAgent(Agent):
         depth = [str(p) for p in task.params.get("depth", [])]
         out: dict[str, SymbolAnalysis] = {}
         for sym in _symbols(task, ctx):
-            bars = market.bars(sym, tf)
+            bars = _upto(market.bars(sym, tf), task.params.get("bar"))
             sig = latest_signal(bars, cfg, symbol=sym, timeframe=tf)
             feats = microstructure_features(bars, cfg).iloc[-1]
             flow = next(e for e in sig.evidence if e.kind == "order_flow")
@@ -138,6 +149,10 @@ class MicrostructureAgent(Agent):
         if ctx.write_state:
             self._merge_state(ctx, {k: v.model_dump(mode="json") for k, v in out.items()})
         return result
+
+    def analyze_order_flow(self, task: Task, ctx: AgentContext) -> AnalyzeResult:
+        """The seed workflow's name for :meth:`analyze` (realtime_signal_generation step 2)."""
+        return self.analyze(task, ctx)
 
     @staticmethod
     def _merge_state(ctx: AgentContext, entries: dict[str, Any]) -> None:

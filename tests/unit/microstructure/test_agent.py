@@ -104,4 +104,38 @@ def test_agent_unknown_action_and_missing_market_raise_agent_error(tmp_path: Pat
 
 def test_agent_names_match_design() -> None:
     assert MicrostructureAgent.name == "market-microstructure-analyst"
-    assert MicrostructureAgent.actions == ("analyze", "volume_profile")
+    assert MicrostructureAgent.actions == ("analyze", "analyze_order_flow", "volume_profile")
+
+
+def test_agent_analyze_order_flow_is_the_seed_name_of_analyze(tmp_path: Path) -> None:
+    ctx = _ctx(tmp_path, {"BTC/USDT": load_shared_bars(BTC)})
+    ctx.write_state = False
+    agent = MicrostructureAgent()
+    task = Task(
+        task_id="T",
+        agent=agent.name,
+        action="analyze_order_flow",
+        params={"symbol": "BTC/USDT", "timeframe": "1m", "bar": "2025-11-01T04:21:00+00:00"},
+    )
+    a = agent.handle(task, ctx)
+    b = agent.analyze(task, ctx)
+    assert a.model_dump() == b.model_dump()
+
+
+def test_agent_analyze_never_reads_past_the_task_bar(tmp_path: Path) -> None:
+    bars = load_shared_bars(BTC)
+    ctx = _ctx(tmp_path, {"BTC/USDT": bars})
+    ctx.write_state = False
+    agent = MicrostructureAgent()
+    cut = bars.index[3000]
+    res = agent.analyze(
+        Task(
+            task_id="T",
+            agent=agent.name,
+            action="analyze",
+            params={"symbol": "BTC/USDT", "bar": cut.isoformat()},
+        ),
+        ctx,
+    )
+    entry = res.symbols["BTC/USDT"]
+    assert entry.signal.ts == cut and entry.bars_used == 3001
