@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.conftest import make_bars
 from tradequorum.core.errors import DataError, DataQualityError
@@ -136,3 +139,21 @@ def test_import_file_quarantines_invalid_rows_and_stores_the_rest(tmp_path: Path
     assert again.appended.added == 0 and again.quarantine_file == result.quarantine_file
     assert len(store.read("ETH/USDT", "1m")) == 49
     assert np.isfinite(store.read("ETH/USDT", "1m").to_numpy()).all()
+
+
+_BARS = make_bars(400, start="2024-12-31 22:00")
+
+
+@given(chunks=st.lists(st.tuples(st.integers(0, 399), st.integers(1, 200)), min_size=1, max_size=6))
+def test_store_any_order_of_overlapping_appends_gives_the_union(
+    chunks: list[tuple[int, int]],
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        store = ParquetStore(Path(tmp))
+        covered = np.zeros(len(_BARS), dtype=bool)
+        for start, length in chunks:
+            store.append(_BARS.iloc[start : start + length], SYM, "1m")
+            covered[start : start + length] = True
+        _same(store.read(SYM, "1m"), _BARS.loc[covered])
+        again = store.append(_BARS.loc[covered], SYM, "1m")
+        assert again.added == 0 and again.files_written == 0
