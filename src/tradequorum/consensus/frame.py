@@ -92,6 +92,11 @@ def _flags(
     return arr
 
 
+def _categorical(codes: npt.NDArray[np.int64], names: npt.NDArray[np.str_]) -> pd.Categorical:
+    dtype = pd.CategoricalDtype([str(n) for n in names])
+    return pd.Categorical.from_codes(codes, dtype=dtype)
+
+
 def evaluate_frame(
     frames: Mapping[str, pd.DataFrame],
     cfg: ConsensusConfig,
@@ -102,9 +107,9 @@ def evaluate_frame(
 ) -> pd.DataFrame:
     """Consensus, tier and conflict resolution for every bar of the union of the frames' indexes.
 
-    Returns a frame with columns ``outcome`` (str), ``direction`` (-1/0/+1 float, the consensus
-    side), ``strength``, ``conviction``, ``tier`` (str A-D), ``tradeable`` (tier != D),
-    ``bullish_weight``, ``bearish_weight``, ``resolution`` (str) and ``escalate`` (bool).
+    Returns a frame with columns ``outcome`` (categorical str), ``direction`` (-1/0/+1 float, the consensus
+    side), ``strength``, ``conviction``, ``tier`` (categorical A-D), ``tradeable`` (tier != D),
+    ``bullish_weight``, ``bearish_weight``, ``resolution`` (categorical) and ``escalate`` (bool).
     Causal: row t uses the frames' rows at t only. Inputs are not mutated. Raises DataError for
     an unknown direction or an out-of-range confidence on a directional row.
     """
@@ -123,15 +128,15 @@ def evaluate_frame(
     )
     return pd.DataFrame(
         {
-            "outcome": OUTCOME_NAMES[arr.outcome],
+            "outcome": _categorical(arr.outcome, OUTCOME_NAMES),
             "direction": arr.side,
             "strength": arr.strength,
             "conviction": arr.conviction,
-            "tier": TIER_NAMES[arr.tier],
+            "tier": _categorical(arr.tier, TIER_NAMES),
             "tradeable": arr.tradeable,
             "bullish_weight": arr.bull,
             "bearish_weight": arr.bear,
-            "resolution": RESOLUTION_NAMES[arr.resolution],
+            "resolution": _categorical(arr.resolution, RESOLUTION_NAMES),
             "escalate": arr.escalate,
         },
         index=index,
