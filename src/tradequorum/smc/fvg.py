@@ -70,21 +70,28 @@ def fvg_side_kernel(  # noqa: C901 - one numba pass over bars; splitting costs c
     live_bot = np.full(m, np.nan)
     hit_top = np.full(m, np.nan)
     hit_bot = np.full(m, np.nan)
-    ev_pos = np.empty(m, np.int64)
-    ev_conf = np.empty(m, np.int64)
-    ev_top = np.empty(m)
-    ev_bot = np.empty(m)
-    ev_mit = np.full(m, -1, np.int64)
-    ev_fill = np.full(m, -1, np.int64)
-    ev_pct = np.zeros(m)
+    n_max = 1
+    for t in range(2, m):
+        if high[t - 2] < low[t] and close[t - 1] > open_[t - 1]:
+            n_max += 1
+    ev_pos = np.empty(n_max, np.int64)
+    ev_conf = np.empty(n_max, np.int64)
+    ev_top = np.empty(n_max)
+    ev_bot = np.empty(n_max)
+    ev_mit = np.full(n_max, -1, np.int64)
+    ev_fill = np.full(n_max, -1, np.int64)
+    ev_pct = np.zeros(n_max)
     alive = np.zeros(cap, np.bool_)
     z_conf = np.zeros(cap, np.int64)
     z_id = np.zeros(cap, np.int64)
+    hi = 0  # slots >= hi are all free: loops stop there
     z_low = np.zeros(cap)
     n_ev = 0
     for t in range(m):
+        while hi > 0 and not alive[hi - 1]:
+            hi -= 1
         best_conf = -1
-        for k in range(cap):
+        for k in range(hi):
             if not alive[k]:
                 continue
             e = z_id[k]
@@ -113,13 +120,14 @@ def fvg_side_kernel(  # noqa: C901 - one numba pass over bars; splitting costs c
             if min_atr <= 0.0 or (not np.isnan(atr[t]) and top - bot >= min_atr * atr[t]):
                 pos = t - 1
                 if join and new[t - 1] > 0.0:
-                    for k in range(cap):
+                    for k in range(hi):
                         if alive[k] and z_conf[k] == t - 1:
                             alive[k] = False
                     top = max(top, new_top[t - 1])
                     bot = min(bot, new_bot[t - 1])
                     pos = ev_pos[n_ev - 1]
                 k = _slot(alive, z_conf)
+                hi = max(hi, k + 1)
                 alive[k] = True
                 z_conf[k] = t
                 z_id[k] = n_ev
@@ -133,7 +141,7 @@ def fvg_side_kernel(  # noqa: C901 - one numba pass over bars; splitting costs c
                 new_top[t] = top
                 new_bot[t] = bot
         latest = -1
-        for k in range(cap):
+        for k in range(hi):
             if alive[k] and (latest < 0 or z_conf[k] > z_conf[latest]):
                 latest = k
         if latest >= 0:

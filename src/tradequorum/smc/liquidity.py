@@ -44,13 +44,20 @@ def liquidity_side_kernel(  # noqa: C901 - one numba pass over bars; splitting c
     m = len(close)
     f = np.full((6, m), np.nan)
     f[0] = 0.0
-    ev = np.full((7, m), np.nan)
+    n_max = 1
+    for t in range(m):
+        if sh_pos[t] >= 0:
+            n_max += 1
+    ev = np.full((7, n_max), np.nan)
     alive = np.zeros(cap, np.bool_)
     z_conf = np.zeros(cap, np.int64)
     z_id = np.zeros(cap, np.int64)
+    hi = 0  # slots >= hi are all free: loops stop there
     n_ev = 0
     for t in range(m):
-        for k in range(cap):
+        while hi > 0 and not alive[hi - 1]:
+            hi -= 1
+        for k in range(hi):
             if not alive[k]:
                 continue
             e = z_id[k]
@@ -70,7 +77,7 @@ def liquidity_side_kernel(  # noqa: C901 - one numba pass over bars; splitting c
             x = sh[t]
             tol = tol_atr * atr[t] if atr[t] > 0 else 0.0
             best = -1
-            for k in range(cap):
+            for k in range(hi):
                 if alive[k] and abs(ev[2, z_id[k]] - x) <= tol:
                     gap = abs(ev[2, z_id[k]] - x)
                     if (
@@ -90,11 +97,12 @@ def liquidity_side_kernel(  # noqa: C901 - one numba pass over bars; splitting c
                     f[0, t], f[1, t] = 1.0, ev[2, e]
             else:
                 k = _slot(alive, z_conf)
+                hi = max(hi, k + 1)
                 alive[k], z_conf[k], z_id[k] = True, t, n_ev
                 ev[0, n_ev], ev[1, n_ev], ev[2, n_ev], ev[3, n_ev] = sh_pos[t], t, x, 1.0
                 ev[6, n_ev] = 0.0
                 n_ev += 1
-        for k in range(cap):
+        for k in range(hi):
             if alive[k]:
                 lvl = ev[2, z_id[k]]
                 row = 4 if ev[3, z_id[k]] >= 2 else 5
@@ -118,7 +126,6 @@ def liquidity_side(a: BarArrays, atr: F64, length: int, *, buy_side: bool, tol_a
         b.high, b.close, sh, shp, atr, tol_atr, sweep_single, max_age, cap
     )
     if not buy_side:
-        f, ev = f.copy(), ev.copy()
         f[1:] = -f[1:]
         ev[2] = -ev[2]
     return LiquiditySide(f, ev)

@@ -59,16 +59,23 @@ def ob_side_kernel(  # noqa: C901 - one numba pass over bars; splitting costs ca
     f[5] = 0.0
     f[6] = 0.0
     hit = np.full((4, m), np.nan)  # block hit top/bot, breaker hit top/bot
-    ev = np.full((10, m), np.nan)  # pos conf top bot vol strength mit breaker brk_mit end
+    n_max = 1
+    for t in range(m):
+        if brk[t] > 0:
+            n_max += 1
+    ev = np.full((10, n_max), np.nan)  # pos conf top bot vol strength mit breaker brk_mit end
     alive = np.zeros(cap, np.bool_)
     z_conf = np.zeros(cap, np.int64)
     z_id = np.zeros(cap, np.int64)
+    hi = 0  # slots >= hi are all free: loops stop there
     z_brk = np.zeros(cap, np.bool_)
     n_ev = 0
     for t in range(m):
+        while hi > 0 and not alive[hi - 1]:
+            hi -= 1
         best_ob = -1  # among zones touched together, the most recently created one is reported
         best_brk = -1
-        for k in range(cap):
+        for k in range(hi):
             if not alive[k]:
                 continue
             e = z_id[k]
@@ -103,13 +110,14 @@ def ob_side_kernel(  # noqa: C901 - one numba pass over bars; splitting costs ca
             )
             strength = max(close[t] - high[j], 0.0) / atr[t] if atr[t] > 0 else np.nan
             k = _slot(alive, z_conf)
+            hi = max(hi, k + 1)
             alive[k], z_conf[k], z_id[k], z_brk[k] = True, t, n_ev, False
             ev[0, n_ev], ev[1, n_ev], ev[2, n_ev], ev[3, n_ev] = j, t, high[j], low[j]
             ev[4, n_ev], ev[5, n_ev] = vol, strength
             n_ev += 1
             f[0, t], f[1, t], f[2, t], f[3, t], f[4, t] = 1.0, high[j], low[j], vol, strength
         lo, lb = -1, -1
-        for k in range(cap):
+        for k in range(hi):
             if alive[k] and not z_brk[k] and (lo < 0 or z_conf[k] > z_conf[lo]):
                 lo = k
             if alive[k] and z_brk[k] and (lb < 0 or z_conf[k] > z_conf[lb]):
@@ -141,10 +149,9 @@ def ob_side(a: BarArrays, atr: F64, brk: F64, brk_piv: I64, *, bullish: bool, on
         b.open, b.high, b.low, b.close, b.volume, atr, brk, brk_piv, on_close, max_age, cap
     )
     if not bullish:
-        f, hit, ev = f.copy(), hit.copy(), ev.copy()
         for arr, (i, j) in ((f, (1, 2)), (f, (7, 8)), (f, (9, 10)), (hit, (0, 1)), (hit, (2, 3)),
                             (ev, (2, 3))):  # fmt: skip
-            arr[i], arr[j] = -arr[j].copy(), -arr[i].copy()
+            arr[i], arr[j] = -arr[j], -arr[i]  # fresh kernel output: flipped in place
     return ObSide(f, hit, ev)
 
 

@@ -104,7 +104,7 @@ def test_structure_break_against_bullish_trend_is_bearish_choch() -> None:
 
 
 def test_structure_wick_above_without_close_breaks_only_in_wick_mode() -> None:
-    rows = list(PEAK_TROUGH) + [(10, 13.5, 9.8, 12.5), (12.5, 12.6, 12, 12.2)]
+    rows = [*list(PEAK_TROUGH), (10, 13.5, 9.8, 12.5), (12.5, 12.6, 12, 12.2)]
     bars = bars_from(rows)
     assert detect_structure(bars, length=2, break_on="close").events.empty
     wick = detect_structure(bars, length=2, break_on="wick").events

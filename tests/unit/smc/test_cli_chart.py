@@ -1,0 +1,68 @@
+"""``quorum smc chart|signal`` and the Plotly chart."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import load_shared_bars, shared_file
+from tradequorum.cli.main import app
+from tradequorum.reports.smc_chart import smc_figure
+
+BTC = "binance-spot-1m-btc-eth-taker-2025-10/BTCUSDT_1m.csv"
+
+
+def test_smc_figure_has_every_layer() -> None:
+    bars = load_shared_bars(BTC, nrows=1500)
+    fig = smc_figure(bars, timeframe="1m")
+    names = {t.name for t in fig.data}
+    for layer in ("price", "bullish OB (mitigated)", "bearish FVG (mitigated)", "BOS (swing)", "swing high",
+                  "liquidity pools (EQH/EQL)", "sell-side sweep", "equilibrium"):  # fmt: skip
+        assert layer in names
+    assert fig.layout.shapes  # killzone sessions
+
+
+def test_cli_smc_chart_writes_self_contained_html(tmp_path: Path) -> None:
+    out = tmp_path / "chart.html"
+    args = ["smc", "chart", "--file", str(shared_file(BTC)), "--from", "2025-10-31",
+            "--to", "2025-10-31 06:00", "--out", str(out)]  # fmt: skip
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    html = out.read_text()
+    assert "Plotly" in html and len(html) > 1_000_000  # plotly.js inlined
+    assert '<script src="http' not in html
+
+
+def test_cli_smc_signal_prints_json_signal() -> None:
+    res = CliRunner().invoke(app, ["smc", "signal", "--file", str(shared_file(BTC)), "--json"])
+    assert res.exit_code == 0, res.output
+    sig = json.loads(res.output)
+    assert sig["source"] == "smc" and sig["direction"] in ("bullish", "bearish", "neutral")
+
+
+def test_cli_smc_needs_exactly_one_source() -> None:
+    from tradequorum.core.errors import DataError
+
+    res = CliRunner().invoke(app, ["smc", "signal"])
+    assert res.exit_code != 0
+    assert isinstance(res.exception, DataError)
+
+
+@pytest.mark.parametrize("window", [("2030-01-01", "2030-01-02")])
+def test_cli_smc_empty_window_is_a_data_error(window: tuple[str, str]) -> None:
+    args = [
+        "smc",
+        "signal",
+        "--file",
+        str(shared_file(BTC)),
+        "--from",
+        window[0],
+        "--to",
+        window[1],
+    ]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code != 0
+    assert "need at least 3" in str(res.exception)
