@@ -8,6 +8,7 @@ from tradequorum.microstructure.depth import (
     BookSnapshots,
     depth_at_bars,
     depth_metrics,
+    snapshots_from_quotes,
     snapshots_from_tardis,
 )
 from tradequorum.microstructure.depth_feeds import (
@@ -81,6 +82,7 @@ __all__ = [
     "rolling_profile",
     "session_profile",
     "signal_core",
+    "snapshots_from_quotes",
     "snapshots_from_tardis",
     "volume_profile",
     "vpin",

@@ -121,6 +121,26 @@ def snapshots_from_tardis(df: pd.DataFrame) -> BookSnapshots:
     )
 
 
+def snapshots_from_quotes(df: pd.DataFrame) -> BookSnapshots:
+    """Best bid/offer rows (``timestamp bid bid_size ask ask_size``: Nautilus quotes, Binance
+    ``bookTicker`` as ``b B a A``) as one-level snapshots."""
+    names = {"b": "bid", "B": "bid_size", "a": "ask", "A": "ask_size"}
+    frame = df.rename(columns={k: v for k, v in names.items() if k in df.columns})
+    need = ["timestamp", "bid", "bid_size", "ask", "ask_size"]
+    if any(c not in frame.columns for c in need):
+        raise DataError(f"quotes need columns {need}; got {list(df.columns)}")
+    ts = frame["timestamp"]
+    if pd.api.types.is_datetime64_any_dtype(ts):
+        ns = np.asarray(pd.DatetimeIndex(ts).as_unit("ns").asi8, dtype=np.int64)
+    else:
+        ns = ts.to_numpy(dtype=np.int64) * 1_000_000
+
+    def col(name: str) -> FloatArray:
+        return pd.to_numeric(frame[name]).to_numpy(dtype=np.float64).reshape(-1, 1)
+
+    return BookSnapshots(ns, col("bid"), col("bid_size"), col("ask"), col("ask_size"))
+
+
 def depth_at_bars(
     metrics: pd.DataFrame, bar_index: pd.DatetimeIndex, timeframe_ns: int
 ) -> pd.DataFrame:
@@ -144,5 +164,6 @@ __all__ = [
     "check_snapshots",
     "depth_at_bars",
     "depth_metrics",
+    "snapshots_from_quotes",
     "snapshots_from_tardis",
 ]

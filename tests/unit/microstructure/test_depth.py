@@ -14,6 +14,7 @@ from tradequorum.microstructure.depth import (
     BookSnapshots,
     depth_at_bars,
     depth_metrics,
+    snapshots_from_quotes,
     snapshots_from_tardis,
 )
 from tradequorum.microstructure.depth_feeds import load_binance_ws_capture, parse_binance_ws_lines
@@ -108,3 +109,26 @@ def test_snapshots_from_tardis_reads_real_sample() -> None:
 def test_snapshots_from_tardis_wrong_frame_raises_data_error() -> None:
     with pytest.raises(DataError, match="Tardis"):
         snapshots_from_tardis(pd.DataFrame({"x": [1]}))
+
+
+def test_snapshots_from_quotes_reads_nautilus_bbo_sample() -> None:
+    df = pd.read_parquet(shared_file("nautilus-test-data/btcusdt-quotes.parquet"))
+    m = depth_metrics(snapshots_from_quotes(df), levels=5)
+    assert len(m) == len(df) == 451
+    assert m["imbalance_1"].equals(m.iloc[:, -1])  # one level only: N is capped at 1
+    assert ((m["microprice"] >= m["best_bid"]) & (m["microprice"] <= m["best_ask"])).all()
+    assert m.index[0] == df["timestamp"].iloc[0]
+
+
+def test_snapshots_from_quotes_missing_columns_raise_data_error() -> None:
+    with pytest.raises(DataError, match="quotes need"):
+        snapshots_from_quotes(pd.DataFrame({"timestamp": [1], "bid": [1.0]}))
+
+
+def test_freqtrade_xrp_eth_trades_aggregate_with_taker_side() -> None:
+    raw = pd.read_parquet(shared_file("freqtrade-trades/XRP_ETH-trades.parquet"))
+    bars = aggregate_trades(raw, timeframe="1h")
+    assert bars["trades"].sum() == len(raw) == 12477
+    assert bars["taker_buy_volume"].sum() == pytest.approx(
+        raw.loc[raw.side == "buy", "amount"].sum()
+    )
