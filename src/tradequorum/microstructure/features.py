@@ -44,7 +44,15 @@ def warmup_bars(cfg: MicrostructureConfig, bars_per_day: int = 1440) -> int:
     relative volume needs ``rvol_days`` earlier days. ``bars_per_day`` is 1440 for 1m bars.
     """
     vpin_days = 2 + -(-(cfg.vpin_buckets + cfg.vpin_change_buckets) // cfg.vpin_buckets_per_day)
-    return max(cfg.rvol_days + 1, vpin_days) * bars_per_day
+    windows = (
+        2 * cfg.window_bars
+        + cfg.bvc_window
+        + cfg.divergence_bars
+        + cfg.profile_window_bars
+        + cfg.event_memory_bars
+        + cfg.atr_bars
+    )
+    return max(max(cfg.rvol_days + 1, vpin_days) * bars_per_day, windows)
 
 
 def _va_position(close: FloatArray, frame: pd.DataFrame) -> tuple[FloatArray, FloatArray]:
