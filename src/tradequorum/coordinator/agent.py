@@ -45,10 +45,16 @@ class JsonOutput(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
-def _feature_vector(output: Any) -> dict[str, float] | None:
+def _feature_vector(output: Any, symbol: str) -> dict[str, float] | None:
+    """The symbol's feature values from the feature engineer's output (finite floats only)."""
     if not isinstance(output, dict):
         return None
-    src = output.get("features") or output.get("values") or output.get("vector")
+    node = (
+        output.get("symbols", {}).get(symbol, output)
+        if isinstance(output.get("symbols"), dict)
+        else output
+    )
+    src = node.get("values") or node.get("features") if isinstance(node, dict) else None
     if not isinstance(src, dict):
         return None
     vec = {}
@@ -144,7 +150,7 @@ class CoordinatorAgent(Agent):
             bar=str(p["bar"]),
             decided_at=c.clock.now().isoformat(),
             input_fingerprint=fingerprint_bars(bars) if len(bars) else None,
-            feature_vector=_feature_vector(inputs.get("live_features")),
+            feature_vector=_feature_vector(inputs.get("combined_features"), symbol),
             model_version=_model_version(inputs.get("ml_signals")),
             config_hash=c.settings.config_hash(),
             votes={k: inputs[k] for k in VOTE_VARS if k in inputs},

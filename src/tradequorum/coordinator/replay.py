@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from tradequorum.core.clock import Clock, FixedClock
@@ -28,9 +27,8 @@ logger = logging.getLogger(__name__)
 class FrameMarket:
     """A MarketView over in-memory base-timeframe frames: closed bars up to the clock's now.
 
-    ``bars(symbol, tf)`` returns every bar of the base frame (from its first row, or the last
-    ``lookback`` rows) whose close is at or before now; a higher timeframe is resampled from
-    those closed base bars (complete buckets only).
+    A thin adapter over :class:`tradequorum.data.views.FrameMarketView` (the data layer's view:
+    higher timeframes resampled once over complete buckets, each visible only after its close).
     """
 
     def __init__(
@@ -41,32 +39,21 @@ class FrameMarket:
         *,
         lookback: int | None = None,
     ) -> None:
+        from tradequorum.data.views import FrameMarketView
+
         self.frames = dict(frames)
         self.timeframe = timeframe
-        self.clock = clock
-        self.lookback = lookback
-        self._step = timeframe_delta(timeframe)
-        self._ns = {s: f.index.as_unit("ns").asi8 for s, f in self.frames.items()}
-        self._htf: dict[tuple[str, str, int], pd.DataFrame] = {}
-
-    def _end(self, symbol: str) -> int:
-        cutoff = (self.clock.now() - self._step).value
-        return int(np.searchsorted(self._ns[symbol], cutoff, side="right"))
+        self._view = FrameMarketView(
+            {(s, timeframe): f for s, f in self.frames.items()},
+            clock,
+            lookback=lookback,
+            base_timeframe=timeframe,
+        )
 
     def bars(self, symbol: str, timeframe: str) -> pd.DataFrame:
         if symbol not in self.frames:
             raise DataError(f"no bars for {symbol} (have {sorted(self.frames)})")
-        end = self._end(symbol)
-        start = max(0, end - self.lookback) if self.lookback else 0
-        base = self.frames[symbol].iloc[start:end]
-        if timeframe == self.timeframe:
-            return base
-        key = (symbol, timeframe, end)
-        if key not in self._htf:
-            from tradequorum.data.resample import resample_bars
-
-            self._htf = {key: resample_bars(base, timeframe, base_timeframe=self.timeframe)}
-        return self._htf[key]
+        return self._view.bars(symbol, timeframe)
 
 
 @dataclass(slots=True)

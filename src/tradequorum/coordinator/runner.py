@@ -15,6 +15,7 @@ missing participant, which the decision logic treats as ``insufficient``).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -152,6 +153,7 @@ class WorkflowRunner:
         new_id: IdFactory,
         on_task: Callable[[TaskResult, str], None] | None = None,
         write_outputs: bool = True,
+        state_owners: frozenset[str] | None = None,
     ) -> None:
         self.registry = registry
         self.protocol = protocol
@@ -160,6 +162,10 @@ class WorkflowRunner:
         self.new_id = new_id
         self.on_task = on_task
         self.write_outputs = write_outputs
+        # agents that write their own state files (ctx.write_state True); None = every agent
+        self.state_owners = state_owners
+        self._owner_ctx = dataclasses.replace(context, write_state=True)
+        self._plain_ctx = dataclasses.replace(context, write_state=False)
         self.writer = OutputWriter(layout.root)
         self._fanout = WorkerPool("step")
 
@@ -283,10 +289,17 @@ class WorkflowRunner:
 
     def _execute(self, task: Task) -> TaskResult:
         entry = self.registry.get(task.agent)
-        result = self.protocol.execute(entry, task, self.context)
+        result = self.protocol.execute(entry, task, self._context_for(task.agent))
         if self.on_task is not None:
             self.on_task(result, task.workflow_id or "")
         return result
+
+    def owns_state(self, agent: str) -> bool:
+        """Whether ``agent`` writes its own state files (then the runner does not)."""
+        return self.state_owners is None or agent in self.state_owners
+
+    def _context_for(self, agent: str) -> AgentContext:
+        return self._owner_ctx if self.owns_state(agent) else self._plain_ctx
 
     def _parallel(self, tasks: list[Task]) -> list[TaskResult]:
         jobs = [self._fanout.submit(lambda t=t: self._execute(t)) for t in tasks]
@@ -311,7 +324,7 @@ class WorkflowRunner:
                 "error": res.error,
                 "bar": task.params.get("bar"),
             }
-        if self.write_outputs and spec.output:
+        if self.write_outputs and spec.output and not self.owns_state(spec.agent):
             self.writer.write(spec.output, symbol if isinstance(symbol, str) else None, payload)
         return {
             "task_id": res.task_id,

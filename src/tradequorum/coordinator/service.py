@@ -66,6 +66,7 @@ class Coordinator:
         broker: PaperBroker | None = None,
         sleep: Sleep = time.sleep,
         views_every: int = 1,
+        agent_state_files: bool = True,
     ) -> None:
         layout.create()
         self.settings, self.layout, self.registry = settings, layout, registry
@@ -82,8 +83,17 @@ class Coordinator:
         self.agent = CoordinatorAgent(self)
         if "coordinator" not in registry:
             registry.register(self.agent)
+        # live: every agent keeps its own state files; fast replay: only the stateful risk
+        # manager does, and the runner writes the other step outputs at each views flush
+        owners = None if agent_state_files else frozenset({"risk-manager", "model-trainer"})
         self.runner = WorkflowRunner(
-            registry, self.protocol, layout, self.context, new_id=self._new_id, on_task=self._task
+            registry,
+            self.protocol,
+            layout,
+            self.context,
+            new_id=self._new_id,
+            on_task=self._task,
+            state_owners=owners,
         )
         self.broker = broker or PaperBroker(
             settings.symbols,

@@ -12,7 +12,7 @@ Shape (DESIGN §8)::
       - step: 2
         parallel: true
         tasks:
-          - {agent: smc-pattern-recognizer, action: detect_patterns, output: state/signals/smc_signals.json}
+          - {agent: smc-pattern-recognizer, action: analyze, output: state/signals/smc_signals.json}
       - step: 5
         agent: risk-manager
         action: assess_trade

@@ -49,6 +49,7 @@ def build(
         notifier=notifier,
         sleep=lambda s: None,
         views_every=views_every,
+        agent_state_files=False,
     )
     return coord, clock, notifier
 

@@ -128,37 +128,38 @@ class _Base(Agent):
 class FakeData(_Base):
     name: ClassVar[str] = "data-pipeline-manager"
     actions: ClassVar[tuple[str, ...]] = (
-        "fetch_latest_data",
-        "market_context",
+        "ensure_latest_data",
+        "health",
         "prepare_training_data",
-        "create_wfo_windows",
+        "prepare_wfo_windows",
     )
 
-    def fetch_latest_data(self, task: Task, ctx: AgentContext) -> Out:
+    def ensure_latest_data(self, task: Task, ctx: AgentContext) -> Out:
         bars = self._bars(task, ctx)
         return Out(
             symbol=task.params["symbol"], bars=len(bars), last_bar=bars.index[-1].isoformat()
         )
 
-    def market_context(self, task: Task, ctx: AgentContext) -> Out:
-        return Out(regime="normal")
+    def health(self, task: Task, ctx: AgentContext) -> Out:
+        return Out(status="healthy")
 
     def prepare_training_data(self, task: Task, ctx: AgentContext) -> Out:
         return Out(rows=0)
 
-    def create_wfo_windows(self, task: Task, ctx: AgentContext) -> Out:
+    def prepare_wfo_windows(self, task: Task, ctx: AgentContext) -> Out:
         return Out(windows=[])
 
 
 class FakeFeatures(_Base):
     name: ClassVar[str] = "feature-engineer"
-    actions: ClassVar[tuple[str, ...]] = ("compute_features", "generate_feature_set")
+    actions: ClassVar[tuple[str, ...]] = ("compute_realtime_features", "build_training_features")
 
-    def compute_features(self, task: Task, ctx: AgentContext) -> Out:
+    def compute_realtime_features(self, task: Task, ctx: AgentContext) -> Out:
         c = self._bars(task, ctx)["close"]
-        return Out(features={"ret_1": float(c.iloc[-1] / c.iloc[-2] - 1.0) if len(c) > 1 else 0.0})
+        ret = float(c.iloc[-1] / c.iloc[-2] - 1.0) if len(c) > 1 else 0.0
+        return Out(symbols={task.params["symbol"]: {"values": {"ret_1": ret}}})
 
-    def generate_feature_set(self, task: Task, ctx: AgentContext) -> Out:
+    def build_training_features(self, task: Task, ctx: AgentContext) -> Out:
         return Out(features=["ret_1"])
 
 
@@ -175,18 +176,18 @@ def _analyst(agent_name: str, source: str, action: str) -> type[_Base]:
     )
 
 
-FakeSmc = _analyst("smc-pattern-recognizer", "smc", "detect_patterns")
-FakeMl = _analyst("ml-model-engineer", "ml_model", "generate_prediction")
-FakeFlow = _analyst("market-microstructure-analyst", "microstructure", "analyze_order_flow")
+FakeSmc = _analyst("smc-pattern-recognizer", "smc", "analyze")
+FakeMl = _analyst("ml-model-engineer", "ml_model", "predict")
+FakeFlow = _analyst("market-microstructure-analyst", "microstructure", "analyze")
 
 _VARS = {"smc": "smc_signals", "ml_model": "ml_signals", "microstructure": "microstructure_signals"}
 
 
 class FakeEvaluator(_Base):
     name: ClassVar[str] = "signal-evaluator"
-    actions: ClassVar[tuple[str, ...]] = ("evaluate_consensus",)
+    actions: ClassVar[tuple[str, ...]] = ("evaluate",)
 
-    def evaluate_consensus(self, task: Task, ctx: AgentContext) -> BaseModel:
+    def evaluate(self, task: Task, ctx: AgentContext) -> BaseModel:
         self.faults.apply(self.name)
         inputs = task.params["inputs"]
         signals = {s: inputs[v] for s, v in _VARS.items() if "direction" in (inputs.get(v) or {})}
