@@ -25,7 +25,7 @@ from tradequorum.agents.base import Agent, AgentContext, Task, require_market
 from tradequorum.backtest.engine import EngineSettings, run_backtest
 from tradequorum.backtest.metrics import Metrics, result_metrics
 from tradequorum.backtest.record import BacktestRecord, make_record
-from tradequorum.backtest.strategies import get_strategy
+from tradequorum.backtest.strategies import get_strategy, strategy_settings
 from tradequorum.config.settings import Settings
 from tradequorum.core.bars import fingerprint_bars
 from tradequorum.core.errors import AgentError, DataError
@@ -50,8 +50,9 @@ def backtest_record(
     data_file: str | None = None,
 ) -> BacktestRecord:
     """Run ``strategy`` on ``bars`` with the configured costs and sizing; the JSON record."""
-    es = engine_settings(settings)
-    signals = get_strategy(strategy).signals(bars, params)
+    strat = get_strategy(strategy)
+    es = strategy_settings(strat, engine_settings(settings))
+    signals = strat.signals(bars, params)
     result = run_backtest(bars, signals, es, symbol=symbol)
     metrics = result_metrics(result, timeframe=timeframe, calendar=settings.backtest.calendar)
     return make_record(

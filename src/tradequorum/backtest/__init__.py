@@ -34,6 +34,7 @@ from tradequorum.backtest.strategies import (
     SmaCross,
     Strategy,
     get_strategy,
+    strategy_settings,
 )
 
 __all__ = [
@@ -62,5 +63,6 @@ __all__ = [
     "sma",
     "sortino_ratio",
     "stop_target_exit",
+    "strategy_settings",
     "wilder_atr",
 ]

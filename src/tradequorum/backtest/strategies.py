@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
+from tradequorum.backtest.engine import EngineSettings
 from tradequorum.backtest.indicators import sma, wilder_atr
 from tradequorum.core.bars import ensure_bars
 from tradequorum.core.errors import ConfigError, DataError
@@ -93,6 +95,7 @@ class AnalystStrategy:
     module: str
     config_module: str
     config_class: str
+    hold_on_neutral: bool = True  # a neutral analyst row means "no new idea", not "exit"
 
     def signals(self, bars: pd.DataFrame, params: Params) -> pd.DataFrame:
         try:
@@ -100,7 +103,12 @@ class AnalystStrategy:
             cfg_cls = getattr(importlib.import_module(self.config_module), self.config_class)
         except (ImportError, AttributeError) as exc:
             raise ConfigError(f"strategy {self.name!r} is not available: {exc}") from exc
-        cfg = cfg_cls(**dict(params))
+        try:
+            cfg = cfg_cls(**dict(params))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            loc = ".".join(str(x) for x in first["loc"])
+            raise ConfigError(f"{self.name} parameter {loc}: {first['msg']}") from None
         frame = mod.compute_signal_frame(bars, cfg)
         if not isinstance(frame, pd.DataFrame) or "direction" not in frame.columns:
             raise DataError(f"{self.module}.compute_signal_frame returned no 'direction' column")
@@ -120,6 +128,14 @@ STRATEGIES: Mapping[str, Strategy] = {
 }
 
 
+def strategy_settings(strategy: Strategy, settings: EngineSettings) -> EngineSettings:
+    """Engine settings adjusted to the strategy: analysts' neutral rows hold the position (it
+    ends at its stop, target or an opposite signal) instead of closing it."""
+    if getattr(strategy, "hold_on_neutral", False) and settings.neutral_exits:
+        return replace(settings, neutral_exits=False)
+    return settings
+
+
 def get_strategy(name: str) -> Strategy:
     """The built-in strategy called ``name``; ConfigError listing the known names otherwise."""
     try:
@@ -128,4 +144,12 @@ def get_strategy(name: str) -> Strategy:
         raise ConfigError(f"unknown strategy {name!r}; known: {sorted(STRATEGIES)}") from None
 
 
-__all__ = ["STRATEGIES", "AnalystStrategy", "Params", "SmaCross", "Strategy", "get_strategy"]
+__all__ = [
+    "STRATEGIES",
+    "AnalystStrategy",
+    "Params",
+    "SmaCross",
+    "Strategy",
+    "get_strategy",
+    "strategy_settings",
+]

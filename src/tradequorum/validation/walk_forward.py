@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict
 from tradequorum.backtest.engine import EngineSettings
 from tradequorum.backtest.kernels import T_PNL, T_RET
 from tradequorum.backtest.metrics import Metrics, compute_metrics, sharpe_ratio
+from tradequorum.backtest.strategies import get_strategy, strategy_settings
 from tradequorum.config.validation import WalkForwardConfig
 from tradequorum.core.bars import ensure_bars, fingerprint_bars
 from tradequorum.core.errors import DataError
@@ -279,6 +280,7 @@ def run_walk_forward(
     idx = pd.DatetimeIndex(bars.index)
     span = idx[windows[0].train_start : windows[-1].test_end]
     daily = daily_periods(timeframe, len(day_starts(span)) - 1, cfg.pbo_blocks)
+    settings = strategy_settings(get_strategy(space.strategy), settings)
     ctx = EvalContext(
         bars, space.strategy, windows, settings, timeframe, calendar, space.objective, daily
     )

@@ -75,3 +75,24 @@ def test_sma_cross_bad_params_raise_config_error(params: dict[str, int]) -> None
 def test_get_strategy_unknown_name_lists_known() -> None:
     with pytest.raises(ConfigError, match="sma_cross"):
         get_strategy("nope")
+
+
+def test_analyst_strategy_smc_backtests_with_neutral_rows_holding() -> None:
+    pytest.importorskip("tradequorum.smc.signals")
+    from tradequorum.backtest import strategy_settings
+
+    strat = get_strategy("smc")
+    bars = daily_bars(last=600)
+    sig = strat.signals(bars, {"swing_length": 5})
+    assert list(sig.columns) == ["direction", "stop", "target"]
+    s = strategy_settings(strat, EngineSettings())
+    assert s.neutral_exits is False
+    assert strategy_settings(get_strategy("sma_cross"), EngineSettings()).neutral_exits is True
+    res = run_backtest(bars, sig, s)
+    assert len(res.trades) > 0
+
+
+def test_analyst_strategy_bad_parameter_raises_a_config_error() -> None:
+    pytest.importorskip("tradequorum.smc.signals")
+    with pytest.raises(ConfigError):
+        get_strategy("smc").signals(daily_bars(last=100), {"swing_length": 0})
