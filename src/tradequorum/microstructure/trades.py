@@ -76,7 +76,12 @@ def _timestamps(col: pd.Series) -> npt.NDArray[np.int64]:
     if pd.api.types.is_numeric_dtype(col):
         raw = col.to_numpy(dtype=np.int64)
         mag = int(np.abs(raw).max()) if raw.size else 0
-        scale = 1_000_000 if mag < 10**14 else 1_000 if mag < 10**17 else 1
+        if mag < 10**11:
+            scale = 1_000_000_000  # seconds
+        elif mag < 10**14:
+            scale = 1_000_000  # milliseconds
+        else:
+            scale = 1_000 if mag < 10**17 else 1  # microseconds, nanoseconds
         return raw * scale
     return _timestamps(pd.Series(pd.to_datetime(col, utc=True, format="ISO8601")))
 

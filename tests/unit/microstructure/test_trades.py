@@ -166,3 +166,10 @@ def test_aggregate_trades_empty_input_gives_empty_schema_frame() -> None:
     df = pd.DataFrame({"timestamp": pd.Series([], dtype=np.int64), "price": [], "qty": [], "m": []})
     bars = aggregate_trades(df)
     assert bars.empty and "taker_buy_volume" in bars.columns
+
+
+@pytest.mark.parametrize("scale", [1, 1_000, 1_000_000, 1_000_000_000])
+def test_normalize_trades_numeric_timestamps_any_unit_read_as_the_same_instant(scale: int) -> None:
+    seconds = 1_700_000_000
+    df = pd.DataFrame({"timestamp": [seconds * scale], "price": [1.0], "qty": [1.0], "m": [True]})
+    assert normalize_trades(df).ts_ns[0] == seconds * 1_000_000_000
