@@ -87,6 +87,7 @@ def test_shared_bar_file_imports_and_matches_readme(rel: str, rows: int, first: 
     assert raw.index[0] == expected_first
     assert report.finding("duplicate_row") is None and report.finding("duplicate_timestamp") is None
     assert report.error_counts() == KNOWN_INVALID.get(rel, {})
+    assert report.finding("misaligned_timestamp") is None
     if rel in README_GAPS:
         assert report.gaps == README_GAPS[rel]
     elif tf in ("1m", "1w") or "binance" in rel:

@@ -18,7 +18,8 @@ Row rules (the row is quarantined, first matching rule wins, in this order):
 
 Report-only rules (nothing is removed): ``gap`` (a step longer than one bar; count, missing bars,
 longest), ``stale_feed`` (no new bar within ``stale_after_bars`` bar-lengths of ``now``),
-``zero_volume`` (information). Everything is vectorized numpy.
+``misaligned_timestamp`` (an open time off the timeframe's UTC grid, e.g. a 1h bar at 10:30;
+resampling assumes the grid), ``zero_volume`` (information). Everything is vectorized numpy.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ ROW_RULES: tuple[str, ...] = (
     "duplicate_row",
     "duplicate_timestamp",
 )
-REPORT_RULES: tuple[str, ...] = ("gap", "stale_feed", "zero_volume")
+REPORT_RULES: tuple[str, ...] = ("gap", "stale_feed", "zero_volume", "misaligned_timestamp")
 _MESSAGES: dict[str, str] = {
     "non_finite": "rows with NaN, infinite or non-numeric values",
     "non_positive_price": "rows with a price <= 0",
@@ -267,6 +268,24 @@ def _gap_finding(index: pd.DatetimeIndex, timeframe: str) -> tuple[Finding | Non
     return finding, int(where.size), missing, longest
 
 
+def _misaligned_finding(index: pd.DatetimeIndex, timeframe: str) -> Finding | None:
+    if timeframe.endswith("M") or len(index) == 0:
+        return None
+    step = timeframe_seconds(timeframe) * 1_000_000_000
+    offset = 4 * 86400 * 1_000_000_000 if timeframe.endswith("w") else 0  # weeks start Monday
+    pos = np.flatnonzero((epoch_ns(index) - offset) % step != 0)
+    if pos.size == 0:
+        return None
+    return Finding(
+        rule="misaligned_timestamp",
+        severity="warning",
+        message=f"{pos.size} open times are not on the {timeframe} UTC grid (kept; resampling "
+        "assumes the grid)",
+        count=int(pos.size),
+        first_rows=_examples(index, pos),
+    )
+
+
 def stale_finding(
     last_open: pd.Timestamp, timeframe: str, now: pd.Timestamp, stale_after_bars: int
 ) -> Finding | None:
@@ -330,6 +349,9 @@ def validate_bars(
     gap, n_gaps, n_missing, longest = _gap_finding(pd.DatetimeIndex(clean.index), timeframe)
     if gap is not None:
         findings.append(gap)
+    misaligned = _misaligned_finding(pd.DatetimeIndex(clean.index), timeframe)
+    if misaligned is not None:
+        findings.append(misaligned)
     if now is not None and len(clean):
         stale = stale_finding(clean.index[-1], timeframe, now, stale_after_bars)
         if stale is not None:

@@ -150,3 +150,13 @@ def test_validate_bars_flags_every_injected_row(rows: list[int], rule: str) -> N
 )
 def test_infer_timeframe_from_spacing(freq: str, expected: str) -> None:
     assert infer_timeframe(pd.date_range("2024-01-01", periods=10, freq=freq, tz="UTC")) == expected
+
+
+def test_validate_bars_misaligned_open_times_are_reported_not_removed() -> None:
+    bars = make_bars(10, start="2024-01-01 00:00:30")
+    result = validate_bars(bars, timeframe="1m")
+    finding = result.report.finding("misaligned_timestamp")
+    assert result.report.passed and finding is not None and finding.count == 10
+    assert (
+        validate_bars(make_bars(10), timeframe="1m").report.finding("misaligned_timestamp") is None
+    )
