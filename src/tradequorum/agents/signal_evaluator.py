@@ -114,7 +114,8 @@ def _flags(task: Task) -> ConflictFlags:
     p = task.params
     raw = dict(p.get("flags") or {})
     ctx_in = (p.get("inputs") or {}).get("market_context") or {}
-    extreme = bool(raw.get("extreme", p.get("extreme", ctx_in.get("extreme", False))))
+    market_extreme = ctx_in.get("extreme", ctx_in.get("extreme_volatility", False))
+    extreme = bool(raw.get("extreme", p.get("extreme", market_extreme)))
     news = bool(raw.get("news", p.get("news", ctx_in.get("news", False))))
     return ConflictFlags(extreme=extreme, news=news)
 

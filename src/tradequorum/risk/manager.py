@@ -150,7 +150,8 @@ class RiskManager:
                 passed=ok,
                 message=f"final notional {notional:,.2f} "
                 + ("meets" if ok else "is below")
-                + f" the {cfg.min_notional_usd:,.2f} minimum",
+                + f" the {cfg.min_notional_usd:,.2f} minimum"
+                + ("" if ok or q > 0 else f" ({cfg.sizing} sizing left no size)"),
             )
         )
         return checks
