@@ -10,8 +10,9 @@ The event semantics live in :mod:`tradequorum.backtest.kernels` and the fill mod
   ignored otherwise; NaN is "no decision";
 * target mode: the row is the wanted signed position (``units``, or a signed ``fraction`` of
   equity at the decision close); NaN keeps the current position;
-* the stop of a new position is the signal's ``stop`` when finite, else
-  ``close[t-1] -/+ atr_stop_multiple * ATR[t-1]`` (no stop when the multiple is 0);
+* the stop of a new position is the signal's ``stop`` when finite, else (signal mode only)
+  ``close[t-1] -/+ atr_stop_multiple * ATR[t-1]`` (no stop when the multiple is 0); target mode
+  uses only the explicit ``stops``;
 * after a stop or target exit no new position is opened in the same direction until the signal
   shows another value (no churn on a persistent signal);
 * an entry whose fill bar opens at or through its stop or target is cancelled;

@@ -243,7 +243,8 @@ def _order_at_open(
     """
     sig, stop_in, tgt_in, scale, close_prev, atr_prev, open_ = row
     d_sig = _sign(sig) if math.isfinite(sig) else 0.0
-    stop = _default_stop(d_sig, close_prev, atr_prev, stop_in, params[5])
+    mult = params[5] if mode == MODE_SIGNAL else 0.0  # target mode: only explicit stops
+    stop = _default_stop(d_sig, close_prev, atr_prev, stop_in, mult)
     target = _order_target(mode, sig, state, k, equity_prev, close_prev, stop, scale, params)
     pos = state[k, POS]
     if not math.isfinite(target) or target == pos:
@@ -251,7 +252,7 @@ def _order_at_open(
     d_new = _sign(target)
     opening = d_new != 0.0 and d_new != _sign(pos)
     if opening:
-        stop = _default_stop(d_new, close_prev, atr_prev, stop_in, params[5])
+        stop = _default_stop(d_new, close_prev, atr_prev, stop_in, mult)
         if _entry_blocked(d_new, open_, stop, tgt_in):
             target = 0.0
             if pos == 0.0:

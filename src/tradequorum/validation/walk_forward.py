@@ -303,7 +303,8 @@ def run_walk_forward(
     oos_sharpe = sharpe_ratio(oos, ctx.periods_per_year)
     peak = np.maximum.accumulate(np.concatenate([[settings.initial_equity], equity]))
     trial_sr = [sharpe_ratio(e.span_returns) for e in evals if e.valid]
-    dsr = deflated_sharpe_from_returns(oos, len(evals), np.array(trial_sr))
+    n_tried = sum(1 for e in evals if e.valid)  # sets actually backtested (the DSR's trials)
+    dsr = deflated_sharpe_from_returns(oos, n_tried, np.array(trial_sr))
     searched = [{k: p[k] for k in space.parameters} for p in chosen]
     stability = parameter_stability(searched, space.numeric_ranges())
     pbo = _pbo(evals, cfg.pbo_blocks)
@@ -317,7 +318,7 @@ def run_walk_forward(
         walk_forward=cfg,
         search=space.search,
         objective=space.objective,
-        n_configs_tried=len(evals),
+        n_configs_tried=n_tried,
         windows=_window_results(ctx, chosen, is_scores),
         oos_period_times=_period_times(ctx),
         oos_equity=[float(x) for x in equity],
@@ -331,7 +332,7 @@ def run_walk_forward(
         pbo=pbo,
         parameter_stability=stability,
         deflated_sharpe=dsr,
-        n_trials=len(evals),
+        n_trials=n_tried,
         criteria=criteria,
         approved=approved,
         decision="approve" if approved else "reject",

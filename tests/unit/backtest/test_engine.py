@@ -191,3 +191,14 @@ def test_run_backtest_input_frames_are_not_mutated() -> None:
     run_backtest(bars, sig)
     pd.testing.assert_frame_equal(bars, b0)
     pd.testing.assert_frame_equal(sig, s0)
+
+
+def test_run_backtest_targets_use_only_explicit_stops() -> None:
+    bars = hand_bars([100, 100, 50, 50], [100, 100, 50, 50], lows=[100, 100, 40, 40])
+    tgt = pd.Series([1.0, NAN, NAN, NAN], index=bars.index)
+    no_stop = run_backtest_targets(bars, tgt, _with(atr_stop_multiple=2.0))
+    assert no_stop.positions[-1, 0] == 1.0  # a 50% fall does not stop a target position
+    stopped = run_backtest_targets(
+        bars, tgt, NO_STOP, stops=pd.Series([90.0, NAN, NAN, NAN], index=bars.index)
+    )
+    assert stopped.trades.iloc[0]["reason"] == "stop" and stopped.trades.iloc[0]["exit_price"] == 50
