@@ -18,6 +18,7 @@ from tradequorum.cli import (
     data,
     demo,
     home,
+    microstructure,
     model,
     risk,
     smc,
@@ -32,7 +33,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for module in (home, data, smc, model, backtest, risk, audit, coordinator, demo):
+for module in (home, data, smc, microstructure, model, backtest, risk, audit, coordinator, demo):
     module.register(app)
 
 
