@@ -88,15 +88,15 @@ def test_run_walk_forward_single_config_fails_closed_on_pbo() -> None:
 def test_run_walk_forward_dask_local_cluster_equals_local_run() -> None:
     distributed = pytest.importorskip("distributed")
     local = _run()
-    with (
-        distributed.LocalCluster(
-            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        remote = _run(scheduler=client)
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        with distributed.Client(cluster) as client:
+            remote = _run(scheduler=client)
+        by_address = _run(scheduler=cluster.scheduler_address)
     assert remote.results.model_dump() == local.results.model_dump()
     assert remote.validation.model_dump() == local.validation.model_dump()
+    assert by_address.validation.model_dump() == local.validation.model_dump()
 
 
 @pytest.mark.slow  # spawning 2 worker processes (numba + pandas imports) takes ~15 s
