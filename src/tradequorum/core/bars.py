@@ -70,7 +70,7 @@ def has_taker_flow(bars: pd.DataFrame) -> bool:
 def fingerprint_bars(bars: pd.DataFrame) -> str:
     """SHA-256 (hex, 16 chars) of index and OHLCV values: identifies the exact input of a decision."""
     h = hashlib.sha256()
-    h.update(pd.DatetimeIndex(bars.index).asi8.tobytes())
+    h.update(pd.DatetimeIndex(bars.index).as_unit("ns").asi8.tobytes())
     for c in OHLCV:
         if c in bars.columns:
             h.update(np.ascontiguousarray(bars[c].to_numpy(dtype=np.float64)).tobytes())
