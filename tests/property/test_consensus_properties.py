@@ -25,11 +25,20 @@ vote = st.tuples(
 )
 votes_st = st.fixed_dictionaries({s: vote for s in SOURCES})
 configs = st.builds(
-    lambda thr, esc: ConsensusConfig.model_validate(
-        {"approval_threshold": thr, "conflicts": {"signal_conflict_escalate_below": esc}}
+    lambda thr, esc, sc, mvd: ConsensusConfig.model_validate(
+        {
+            "approval_threshold": thr,
+            "conflicts": {
+                "signal_conflict_escalate_below": esc,
+                "signal_conflict": sc,
+                "model_vs_discretionary": mvd,
+            },
+        }
     ),
     st.sampled_from([0.0, 0.5, 0.6, 0.75, 1.0]),
     st.sampled_from([0.0, 0.15, 0.5]),
+    st.sampled_from(["strongest_wins", "strongest_wins", "no_trade"]),
+    st.sampled_from(["defer_to_model", "defer_to_model", "no_trade"]),
 )
 
 

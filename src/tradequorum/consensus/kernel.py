@@ -132,6 +132,8 @@ def _resolve(
         res[agree & ~close] = _RES[Resolution.DEFER_TO_MODEL]
         res[agree & close] = _RES[Resolution.ESCALATE]
         res[m & (side != model_dir)] = _RES[Resolution.MODEL_OVERRULES]
+    if cfg.conflicts.signal_conflict == "no_trade":  # never trade against any opposing vote
+        res[m & (res == _RES[Resolution.DEFER_TO_MODEL])] = _RES[Resolution.NO_TRADE]
     res[m & flagged] = _RES[Resolution.ESCALATE_MODEL_VS_DISCRETIONARY]
     res[conflict & ~consensus] = _RES[Resolution.NO_TRADE]
     return res

@@ -211,3 +211,21 @@ def test_evaluate_result_is_strict_json() -> None:
     from tradequorum.state import dumps
 
     assert '"tier": "A"' in dumps(ev)
+
+
+def test_evaluate_signal_conflict_no_trade_blocks_model_side_too() -> None:
+    cfg = ConsensusConfig.model_validate({"conflicts": {"signal_conflict": "no_trade"}})
+    ev = evaluate(
+        votes(smc=("bearish", 0.3), ml_model=("bullish", 0.9), microstructure=("bullish", 0.9)),
+        cfg,
+    )
+    assert ev.resolution is Resolution.NO_TRADE and ev.tier is Tier.D
+
+
+def test_evaluate_model_vs_discretionary_no_trade_setting() -> None:
+    cfg = ConsensusConfig.model_validate({"conflicts": {"model_vs_discretionary": "no_trade"}})
+    ev = evaluate(
+        votes(smc=("bearish", 0.3), ml_model=("bullish", 0.9), microstructure=("bullish", 0.9)),
+        cfg,
+    )
+    assert ev.resolution is Resolution.NO_TRADE and not ev.tradeable
