@@ -2,7 +2,9 @@
 records, risk state and the model risk assessment. Pure functions and values; the agent does I/O.
 """
 
-from tradequorum.risk.manager import RiskManager, is_halted
+from tradequorum.risk.daily import DailyRiskReport, daily_risk_update
+from tradequorum.risk.manager import RiskManager, is_halted, veto
+from tradequorum.risk.model_risk import ModelRiskAssessment, assess_model
 from tradequorum.risk.records import (
     Adjustment,
     Approval,
@@ -32,15 +34,19 @@ __all__ = [
     "Adjustment",
     "Approval",
     "CheckRecord",
+    "DailyRiskReport",
     "KillSwitch",
     "MarketInfo",
+    "ModelRiskAssessment",
     "OrderRequest",
     "Position",
     "RiskManager",
     "RiskState",
+    "assess_model",
     "atr_stop_distance",
     "compute_atr",
     "daily_correlation",
+    "daily_risk_update",
     "is_halted",
     "kelly_fraction",
     "load_risk_state",
@@ -50,5 +56,6 @@ __all__ = [
     "size_kelly",
     "size_vol_target",
     "update_equity",
+    "veto",
     "volatility_regime",
 ]
