@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from tradequorum.config.settings import CONFIG_FILE, Settings, load_settings
+from tradequorum.config.settings import Settings, load_home_settings
 from tradequorum.core.clock import SystemClock
 from tradequorum.core.errors import DataError
 from tradequorum.state.layout import HomeLayout
@@ -20,11 +20,7 @@ data_app = typer.Typer(
 
 
 def _settings(home: Path | None) -> Settings:
-    if home is None:
-        return load_settings(None)
-    cfg = home.expanduser() / CONFIG_FILE
-    base = load_settings(cfg if cfg.exists() else None)
-    return base.model_copy(update={"home": home.expanduser()})
+    return load_home_settings(home)
 
 
 def _layout(home: Path | None) -> HomeLayout:
