@@ -172,10 +172,23 @@ def load_settings(
         raise ConfigError(format_validation_error(exc, str(path or "defaults/env"))) from None
 
 
+def load_home_settings(home: Path | None) -> Settings:
+    """Settings from ``<home>/quorum.yaml`` when it exists (else defaults), ``home`` set to it.
+
+    Without ``home``: defaults and the environment only.
+    """
+    if home is None:
+        return load_settings(None)
+    root = home.expanduser()
+    cfg = root / CONFIG_FILE
+    return load_settings(cfg if cfg.exists() else None, overrides={"home": str(root)})
+
+
 __all__ = [
     "CONFIG_FILE",
     "Settings",
     "format_validation_error",
+    "load_home_settings",
     "load_settings",
     "read_yaml_config",
 ]
