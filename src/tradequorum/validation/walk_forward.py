@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
@@ -262,6 +263,72 @@ def _pbo(evals: list[ConfigEval], blocks: int) -> PboResult | None:
         return None
 
 
+def _context(
+    bars: pd.DataFrame,
+    space: SearchSpace,
+    cfg: WalkForwardConfig,
+    settings: EngineSettings,
+    timeframe: str,
+    calendar: str,
+) -> EvalContext:
+    windows = tuple(make_windows(pd.DatetimeIndex(bars.index), cfg))
+    span = pd.DatetimeIndex(bars.index)[windows[0].train_start : windows[-1].test_end]
+    daily = daily_periods(timeframe, len(day_starts(span)) - 1, cfg.pbo_blocks)
+    settings = strategy_settings(get_strategy(space.strategy), settings)
+    return EvalContext(
+        bars, space.strategy, windows, settings, timeframe, calendar, space.objective, daily
+    )
+
+
+def _search(
+    ctx: EvalContext, space: SearchSpace, n_jobs: int, scheduler: Any
+) -> tuple[list[ConfigEval], list[ParamSet]]:
+    """Every parameter set evaluated, and the set chosen in-sample for each window."""
+    if space.search == "optuna":
+        chosen, configs = _optuna_choices(ctx, space)
+    else:
+        configs = space.candidates()
+    evals = evaluate_all(ctx, configs, n_jobs=n_jobs, scheduler=scheduler)
+    if not any(e.valid for e in evals):
+        raise DataError(f"no parameter set of the search space is valid for {space.strategy}")
+    if space.search != "optuna":
+        chosen = [evals[i].params for i in _select(evals, len(ctx.windows))]
+    return evals, chosen
+
+
+def _validate(
+    evals: list[ConfigEval],
+    oos: npt.NDArray[np.float64],
+    chosen: list[ParamSet],
+    ctx: EvalContext,
+    space: SearchSpace,
+    cfg: WalkForwardConfig,
+) -> WfoValidation:
+    """OOS figures, PBO, stability and DSR of a finished search, and the decision."""
+    initial = ctx.settings.initial_equity
+    curve = initial * np.cumprod(np.concatenate([[1.0], 1.0 + oos]))
+    oos_sharpe = sharpe_ratio(oos, ctx.periods_per_year)
+    valid = [e for e in evals if e.valid]  # sets actually backtested: the DSR's trials
+    trial_sr = np.array([sharpe_ratio(e.span_returns) for e in valid])
+    dsr = deflated_sharpe_from_returns(oos, len(valid), trial_sr)
+    searched = [{k: p[k] for k in space.parameters} for p in chosen]
+    stability = parameter_stability(searched, space.numeric_ranges())
+    pbo = _pbo(evals, cfg.pbo_blocks)
+    criteria, approved = decide(oos_sharpe, pbo, stability, dsr, cfg)
+    return WfoValidation(
+        oos_sharpe=oos_sharpe,
+        oos_total_return=float(curve[-1] / initial - 1.0),
+        oos_max_drawdown=float(-(curve / np.maximum.accumulate(curve) - 1.0).min()),
+        pbo=pbo,
+        parameter_stability=stability,
+        deflated_sharpe=dsr,
+        n_trials=len(valid),
+        criteria=criteria,
+        approved=approved,
+        decision="approve" if approved else "reject",
+    )
+
+
 def run_walk_forward(
     bars: pd.DataFrame,
     space: SearchSpace,
@@ -276,39 +343,12 @@ def run_walk_forward(
 ) -> WfoRun:
     """Run the walk-forward optimization of ``space.strategy`` on ``bars`` and decide."""
     ensure_bars(bars)
-    windows = tuple(make_windows(pd.DatetimeIndex(bars.index), cfg))
-    idx = pd.DatetimeIndex(bars.index)
-    span = idx[windows[0].train_start : windows[-1].test_end]
-    daily = daily_periods(timeframe, len(day_starts(span)) - 1, cfg.pbo_blocks)
-    settings = strategy_settings(get_strategy(space.strategy), settings)
-    ctx = EvalContext(
-        bars, space.strategy, windows, settings, timeframe, calendar, space.objective, daily
-    )
-    if space.search == "optuna":
-        chosen, configs = _optuna_choices(ctx, space)
-    else:
-        configs = space.candidates()
-    evals = evaluate_all(ctx, configs, n_jobs=n_jobs, scheduler=scheduler)
-    if not any(e.valid for e in evals):
-        raise DataError(f"no parameter set of the search space is valid for {space.strategy}")
+    ctx = _context(bars, space, cfg, settings, timeframe, calendar)
+    evals, chosen = _search(ctx, space, n_jobs, scheduler)
     by_key = {params_key(e.params): e for e in evals}
-    if space.search != "optuna":
-        chosen = [evals[i].params for i in _select(evals, len(windows))]
-    chosen_evals = [by_key[params_key(p)] for p in chosen]
-    is_scores = [e.is_scores[w.index] for e, w in zip(chosen_evals, windows, strict=True)]
-    oos = np.concatenate(
-        [e.oos_returns[w.index] for e, w in zip(chosen_evals, windows, strict=True)]
-    )
-    equity = settings.initial_equity * np.cumprod(1.0 + oos)
-    oos_sharpe = sharpe_ratio(oos, ctx.periods_per_year)
-    peak = np.maximum.accumulate(np.concatenate([[settings.initial_equity], equity]))
-    trial_sr = [sharpe_ratio(e.span_returns) for e in evals if e.valid]
-    n_tried = sum(1 for e in evals if e.valid)  # sets actually backtested (the DSR's trials)
-    dsr = deflated_sharpe_from_returns(oos, n_tried, np.array(trial_sr))
-    searched = [{k: p[k] for k in space.parameters} for p in chosen]
-    stability = parameter_stability(searched, space.numeric_ranges())
-    pbo = _pbo(evals, cfg.pbo_blocks)
-    criteria, approved = decide(oos_sharpe, pbo, stability, dsr, cfg)
+    picked = [(by_key[params_key(p)], w) for p, w in zip(chosen, ctx.windows, strict=True)]
+    oos = np.concatenate([e.oos_returns[w.index] for e, w in picked])
+    validation = _validate(evals, oos, chosen, ctx, space, cfg)
     results = WfoResults(
         strategy=space.strategy,
         symbol=symbol,
@@ -318,24 +358,10 @@ def run_walk_forward(
         walk_forward=cfg,
         search=space.search,
         objective=space.objective,
-        n_configs_tried=n_tried,
-        windows=_window_results(ctx, chosen, is_scores),
+        n_configs_tried=validation.n_trials,
+        windows=_window_results(ctx, chosen, [e.is_scores[w.index] for e, w in picked]),
         oos_period_times=_period_times(ctx),
-        oos_equity=[float(x) for x in equity],
-    )
-    validation = WfoValidation(
-        oos_sharpe=oos_sharpe,
-        oos_total_return=float(equity[-1] / settings.initial_equity - 1.0) if equity.size else 0.0,
-        oos_max_drawdown=float(
-            -(np.concatenate([[settings.initial_equity], equity]) / peak - 1).min()
-        ),
-        pbo=pbo,
-        parameter_stability=stability,
-        deflated_sharpe=dsr,
-        n_trials=n_tried,
-        criteria=criteria,
-        approved=approved,
-        decision="approve" if approved else "reject",
+        oos_equity=[float(x) for x in ctx.settings.initial_equity * np.cumprod(1.0 + oos)],
     )
     return WfoRun(results=results, validation=validation)
 
