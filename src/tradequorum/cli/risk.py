@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tradequorum.config.risk import RiskConfig
+from tradequorum.config.settings import load_home_settings
 from tradequorum.core.clock import SystemClock
 from tradequorum.core.errors import TradeQuorumError
 from tradequorum.risk.state import RiskState, load_risk_state, resume, save_risk_state
@@ -20,9 +21,7 @@ HOME = typer.Option(None, "--home", help="home folder (default: from quorum.yaml
 
 
 def _load(home: Path | None) -> tuple[HomeLayout, RiskState, RiskConfig]:
-    from tradequorum.cli.model import settings_for
-
-    settings = settings_for(home)
+    settings = load_home_settings(home)
     layout = HomeLayout(settings.home_path)
     path = layout.risk("risk_state")
     state = load_risk_state(path, initial_equity=settings.backtest.initial_equity)
