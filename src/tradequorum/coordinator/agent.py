@@ -82,6 +82,7 @@ class CoordinatorAgent(Agent):
     actions: ClassVar[tuple[str, ...]] = (
         "finalize_decision",
         "system_health_check",
+        "market_context",
         "initialize_realtime",
     )
 
@@ -197,6 +198,11 @@ class CoordinatorAgent(Agent):
         from tradequorum.coordinator.daily_ops import health_check
 
         return JsonOutput.model_validate(health_check(self.coordinator))
+
+    def market_context(self, task: Task, ctx: AgentContext) -> JsonOutput:
+        from tradequorum.coordinator.daily_ops import market_context
+
+        return JsonOutput.model_validate(market_context(self.coordinator))
 
     def initialize_realtime(self, task: Task, ctx: AgentContext) -> JsonOutput:
         c = self.coordinator
