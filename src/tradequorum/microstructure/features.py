@@ -21,8 +21,8 @@ from tradequorum.microstructure.impact import (
 )
 from tradequorum.microstructure.profile import rolling_profile, session_profile
 from tradequorum.microstructure.signed_volume import (
+    flow_columns,
     log_changes,
-    order_flow,
     safe_ratio,
     session_cumsum,
 )
@@ -70,7 +70,7 @@ def microstructure_features(bars: pd.DataFrame, cfg: MicrostructureConfig) -> pd
     DataError
         Bad bars (see :func:`signed_volume.check_flow_inputs`).
     """
-    flow, method = order_flow(
+    flow, method = flow_columns(
         bars,
         method=cfg.flow_method,
         window=cfg.window_bars,
@@ -81,7 +81,7 @@ def microstructure_features(bars: pd.DataFrame, cfg: MicrostructureConfig) -> pd
     )
     o, h, lo, c = (column(bars, k) for k in ("open", "high", "low", "close"))
     v = column(bars, "volume")
-    delta = flow["delta"].to_numpy()
+    delta = flow["delta"]
     r = log_changes(o, c)
     w = cfg.window_bars
     qv = column(bars, "quote_volume") if "quote_volume" in bars.columns else v * c
@@ -89,7 +89,7 @@ def microstructure_features(bars: pd.DataFrame, cfg: MicrostructureConfig) -> pd
     vp, vp_change = vpin(
         bars.index,
         v,
-        flow["buy_volume"].to_numpy(),
+        flow["buy_volume"],
         n_buckets=cfg.vpin_buckets,
         buckets_per_day=cfg.vpin_buckets_per_day,
         change_buckets=cfg.vpin_change_buckets,
@@ -111,12 +111,12 @@ def microstructure_features(bars: pd.DataFrame, cfg: MicrostructureConfig) -> pd
     )
     cols: dict[str, FloatArray] = {
         "ms_exact_flow": np.full(len(bars), 1.0 if method == "taker" else 0.0),
-        "ms_delta_ratio": flow["delta_ratio"].to_numpy(),
-        "ms_delta_roll_ratio": flow["delta_roll_ratio"].to_numpy(),
+        "ms_delta_ratio": flow["delta_ratio"],
+        "ms_delta_roll_ratio": flow["delta_roll_ratio"],
         "ms_cvd_session_ratio": safe_ratio(
-            flow["cvd_session"].to_numpy(), session_cumsum(v, day_ids(bars.index))
+            flow["cvd_session"], session_cumsum(v, day_ids(bars.index))
         ),
-        "ms_divergence": flow["divergence"].to_numpy(),
+        "ms_divergence": flow["divergence"],
         "ms_vpin": vp,
         "ms_vpin_change": vp_change,
         "ms_kyle_impact_bps": kyle_lambda(c, o, delta, w) * mean_abs_delta / c * 1e4,
@@ -156,7 +156,11 @@ def microstructure_features(bars: pd.DataFrame, cfg: MicrostructureConfig) -> pd
     }
     if "large_trade_volume" in bars.columns:
         cols["ms_large_trade_share"] = safe_ratio(column(bars, "large_trade_volume"), v)
-    return pd.DataFrame(cols, index=bars.index, dtype=np.float64)
+    block = np.empty((len(cols), len(bars)))
+    for i, values in enumerate(cols.values()):
+        block[i] = values
+    # one (columns x bars) block handed to pandas without a consolidation copy
+    return pd.DataFrame(block.T, index=bars.index, columns=list(cols), copy=False)
 
 
 __all__ = ["microstructure_features", "warmup_bars"]

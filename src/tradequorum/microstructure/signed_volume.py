@@ -184,6 +184,37 @@ def safe_ratio(num: FloatArray, den: FloatArray) -> FloatArray:
     return out
 
 
+def flow_columns(
+    bars: pd.DataFrame,
+    *,
+    method: Literal["auto", "taker", "bvc", "tick"] = "auto",
+    window: int = 60,
+    divergence_bars: int = 30,
+    bvc_window: int = 50,
+    distribution: Literal["t", "normal"] = "t",
+    df: float = 0.25,
+) -> tuple[dict[str, FloatArray], FlowMethod]:
+    """The columns of :func:`order_flow` as arrays (no DataFrame built), and the method used."""
+    sv = classify_volume(
+        bars, method=method, bvc_window=bvc_window, distribution=distribution, df=df
+    )
+    vol = column(bars, "volume")
+    droll = rolling_sum(sv.delta, window, window)
+    vroll = rolling_sum(vol, window, window)
+    cols = {
+        "buy_volume": sv.buy_volume,
+        "sell_volume": vol - sv.buy_volume,
+        "delta": sv.delta,
+        "delta_ratio": safe_ratio(sv.delta, vol),
+        "cvd": np.cumsum(sv.delta),
+        "cvd_session": session_cumsum(sv.delta, day_ids(bars.index)),
+        "delta_roll": droll,
+        "delta_roll_ratio": safe_ratio(droll, vroll),
+        "divergence": delta_divergence(column(bars, "close"), sv.delta, divergence_bars),
+    }
+    return cols, sv.method
+
+
 def order_flow(
     bars: pd.DataFrame,
     *,
@@ -201,28 +232,16 @@ def order_flow(
     load start, so not for features), ``cvd_session`` (restarts each UTC day),
     ``delta_roll`` / ``delta_roll_ratio`` over ``window`` bars, ``divergence`` (+1/-1/0).
     """
-    sv = classify_volume(
-        bars, method=method, bvc_window=bvc_window, distribution=distribution, df=df
+    cols, method_used = flow_columns(
+        bars,
+        method=method,
+        window=window,
+        divergence_bars=divergence_bars,
+        bvc_window=bvc_window,
+        distribution=distribution,
+        df=df,
     )
-    vol = column(bars, "volume")
-    close = column(bars, "close")
-    droll = rolling_sum(sv.delta, window, window)
-    vroll = rolling_sum(vol, window, window)
-    frame = pd.DataFrame(
-        {
-            "buy_volume": sv.buy_volume,
-            "sell_volume": vol - sv.buy_volume,
-            "delta": sv.delta,
-            "delta_ratio": safe_ratio(sv.delta, vol),
-            "cvd": np.cumsum(sv.delta),
-            "cvd_session": session_cumsum(sv.delta, day_ids(bars.index)),
-            "delta_roll": droll,
-            "delta_roll_ratio": safe_ratio(droll, vroll),
-            "divergence": delta_divergence(close, sv.delta, divergence_bars),
-        },
-        index=bars.index,
-    )
-    return frame, sv.method
+    return pd.DataFrame(cols, index=bars.index), method_used
 
 
 __all__ = [
@@ -232,6 +251,7 @@ __all__ = [
     "check_flow_inputs",
     "classify_volume",
     "delta_divergence",
+    "flow_columns",
     "log_changes",
     "order_flow",
     "safe_ratio",
