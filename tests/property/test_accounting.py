@@ -120,7 +120,7 @@ def test_engine_equals_plain_python_reference_replay(
     sig = _signals(bars, d, stop_pct, tgt)
     res = run_backtest(bars, sig, s)
     ohlc = tuple(bars[c].to_numpy() for c in ("open", "high", "low", "close"))
-    atr = wilder_atr(*ohlc[1:], s.atr_period)
+    atr = wilder_atr(ohlc[1], ohlc[2], ohlc[3], s.atr_period)
     pos, eq = reference_equity(ohlc, atr, d, sig["stop"].to_numpy(), sig["target"].to_numpy(), s)
     np.testing.assert_array_equal(res.positions[:, 0], pos)
     np.testing.assert_array_equal(res.equity, eq)

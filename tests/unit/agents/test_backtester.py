@@ -56,7 +56,7 @@ def test_backtester_declares_name_domain_and_actions() -> None:
 
 
 def test_backtester_run_backtest_returns_json_able_metrics(tmp_path: Path) -> None:
-    out = Backtester().handle(
+    out = Backtester().run_backtest(
         _task("run_backtest", symbol="BTC/USDT", timeframe="1d", params={"fast": 10, "slow": 40}),
         _ctx(tmp_path, daily_bars()),
     )
@@ -66,7 +66,7 @@ def test_backtester_run_backtest_returns_json_able_metrics(tmp_path: Path) -> No
 
 def test_backtester_walk_forward_writes_both_backtest_files(tmp_path: Path) -> None:
     ctx = _ctx(tmp_path, daily_bars())
-    out = Backtester().handle(_task("walk_forward", timeframe="1d", space=SPACE), ctx)
+    out = Backtester().walk_forward(_task("walk_forward", timeframe="1d", space=SPACE), ctx)
     assert out.decision in ("approve", "reject") and out.n_trials == 12
     results = json.loads((tmp_path / "backtests" / "wfo_results.json").read_text())
     validation = json.loads((tmp_path / "backtests" / "wfo_validation.json").read_text())
@@ -81,7 +81,7 @@ def test_backtester_walk_forward_writes_both_backtest_files(tmp_path: Path) -> N
 
 def test_backtester_walk_forward_without_write_state_writes_nothing(tmp_path: Path) -> None:
     ctx = _ctx(tmp_path, daily_bars(), write=False)
-    out = Backtester().handle(_task("walk_forward", timeframe="1d", space=SPACE), ctx)
+    out = Backtester().walk_forward(_task("walk_forward", timeframe="1d", space=SPACE), ctx)
     assert out.results_path is None and not (tmp_path / "backtests").exists()
 
 
@@ -92,7 +92,7 @@ def test_backtester_validate_model_from_predictions_file(tmp_path: Path) -> None
     )
     path = tmp_path / "pred.csv"
     proba.to_frame("proba").to_csv(path)
-    out = Backtester().handle(
+    out = Backtester().validate_model(
         _task("validate_model", timeframe="1d", predictions_path=str(path), n_trials=5),
         _ctx(tmp_path, bars),
     )

@@ -19,7 +19,16 @@ def _sign(x: float) -> float:
     return 0.0 if x == 0 else math.copysign(1.0, x)
 
 
-def _decide(x, pos, block, eq, close, atr, stop_in, s):  # type: ignore[no-untyped-def]
+def _decide(
+    x: float,
+    pos: float,
+    block: float,
+    eq: float,
+    close: float,
+    atr: float,
+    stop_in: float,
+    s: EngineSettings,
+) -> tuple[float | None, float]:
     """Wanted units for a direction signal ``x`` decided at a close; None = no order."""
     d = _sign(x)
     if d < 0 and not s.allow_short:
@@ -40,11 +49,19 @@ def _decide(x, pos, block, eq, close, atr, stop_in, s):  # type: ignore[no-untyp
     return d * units, stop
 
 
-def reference_equity(ohlc, atr, sig, stop_in, tgt_in, s: EngineSettings):  # type: ignore[no-untyped-def]
+def reference_equity(
+    ohlc: tuple[np.ndarray, ...],
+    atr: np.ndarray,
+    sig: np.ndarray,
+    stop_in: np.ndarray,
+    tgt_in: np.ndarray,
+    s: EngineSettings,
+) -> tuple[np.ndarray, np.ndarray]:
     """(positions, equity) per bar."""
     o, h, lo, c = ohlc
     cash, pos, block, stop, tgt = s.initial_equity, 0.0, 0.0, math.nan, math.nan
-    positions, equity = [], []
+    positions: list[float] = []
+    equity: list[float] = []
     for t in range(len(c)):
         atr_prev = atr[t - 1] if t > 0 else math.nan
         if t > 0 and math.isfinite(sig[t - 1]):

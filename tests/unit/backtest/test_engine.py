@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,7 @@ NO_STOP = EngineSettings(
 )
 
 
-def _with(**kw: float) -> EngineSettings:
+def _with(**kw: Any) -> EngineSettings:
     from dataclasses import replace
 
     return replace(NO_STOP, **kw)
@@ -125,7 +126,7 @@ def test_run_backtest_targets_partial_sizing_accumulates_one_trade() -> None:
     fees = (2 * 100 + 104 + 106) * 1e-3
     assert trade.units == 2.0 and trade.entry_price == 100.0
     assert trade.pnl == pytest.approx(1 * 4 + 1 * 6 - fees)
-    assert res.equity[-1] == pytest.approx(10_000 + trade.pnl)
+    assert res.equity[-1] == pytest.approx(10_000 + res.trades["pnl"].iloc[0])
 
 
 def test_run_backtest_targets_fraction_sizes_from_decision_close() -> None:

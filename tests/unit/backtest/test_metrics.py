@@ -26,7 +26,7 @@ def test_compute_metrics_total_return_cagr_and_calmar_daily_crypto() -> None:
 
 def test_compute_metrics_annualizes_with_the_calendar() -> None:
     r = np.random.default_rng(0).normal(0.001, 0.01, 500)
-    eq = 1e5 * np.cumprod(1 + r)
+    eq = np.asarray(1e5 * np.cumprod(1 + r), dtype=np.float64)
     crypto = compute_metrics(eq, initial_equity=1e5, timeframe="1d", calendar="crypto")
     equity = compute_metrics(eq, initial_equity=1e5, timeframe="1d", calendar="equity")
     assert crypto.sharpe / equity.sharpe == pytest.approx(math.sqrt(365 / 252))

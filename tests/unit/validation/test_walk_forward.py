@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,7 @@ from tradequorum.validation.walk_forward import WfoRun, run_walk_forward, write_
 SETTINGS = EngineSettings()
 
 
-def _run(**kw: object) -> WfoRun:
+def _run(**kw: Any) -> WfoRun:
     return run_walk_forward(
         daily_bars(last=1461), small_space(), WalkForwardConfig(), SETTINGS, timeframe="1d", **kw
     )
