@@ -7,8 +7,9 @@ Actions (``task.params``):
 * ``walk_forward``: ``symbol``, ``timeframe``, ``space`` (YAML path or mapping), optional
   ``walk_forward`` overrides, ``n_jobs``, ``scheduler`` -> :class:`WfoSummary`; writes
   ``backtests/wfo_results.json`` and ``backtests/wfo_validation.json`` when ``ctx.write_state``;
-* ``validate_model``: ``symbol``, ``timeframe`` and ``signals_path`` (a signal frame with
-  ``direction``) or ``predictions_path`` (a ``proba`` column: P(up)), optional ``threshold``
+* ``validate_model``: ``symbol``, ``timeframe`` and ``signals`` (an in-process signal frame),
+  ``signals_path`` (a file with ``direction``) or ``predictions_path`` (a ``proba`` column:
+  P(up)), optional ``n_trials`` (for the DSR) and ``threshold``
   (default 0.55: long above, short below ``1 - threshold``) -> :class:`ModelValidation`.
 """
 
@@ -209,11 +210,18 @@ class Backtester(Agent):
 
     def validate_model(self, task: Task, ctx: AgentContext) -> ModelValidation:
         bars, symbol, timeframe = self._bars(task, ctx)
+        frame = task.params.get("signals")
         src = task.params.get("signals_path") or task.params.get("predictions_path")
-        if not src:
-            raise AgentError("validate_model needs params.signals_path or params.predictions_path")
-        threshold = float(task.params.get("threshold", 0.55))
-        signals = read_signal_file(Path(str(src)), bars, threshold)
+        if isinstance(frame, pd.DataFrame) and "direction" in frame.columns:
+            signals, src = frame.astype(np.float64).reindex(bars.index), "in-memory frame"
+        elif src:
+            threshold = float(task.params.get("threshold", 0.55))
+            signals = read_signal_file(Path(str(src)), bars, threshold)
+        else:
+            raise AgentError(
+                "validate_model needs params.signals (a frame with 'direction'), "
+                "params.signals_path or params.predictions_path"
+            )
         n_trials = int(task.params.get("n_trials", 1))
         metrics, dsr = validate_signal_frame(
             bars, signals, ctx.settings, timeframe=timeframe, n_trials=n_trials

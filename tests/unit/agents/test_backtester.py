@@ -111,3 +111,14 @@ def test_read_signal_file_without_known_column_raises_data_error(tmp_path: Path)
 def test_backtester_validate_model_without_path_raises_agent_error(tmp_path: Path) -> None:
     with pytest.raises(AgentError, match="signals_path"):
         Backtester().handle(_task("validate_model"), _ctx(tmp_path, daily_bars(last=10)))
+
+
+def test_backtester_validate_model_accepts_an_in_memory_signal_frame(tmp_path: Path) -> None:
+    from tradequorum.backtest import get_strategy
+
+    bars = daily_bars(last=400)
+    frame = get_strategy("sma_cross").signals(bars, {})
+    out = Backtester().validate_model(
+        _task("validate_model", timeframe="1d", signals=frame), _ctx(tmp_path, bars)
+    )
+    assert out.source == "in-memory frame" and out.metrics.trade_count > 0
