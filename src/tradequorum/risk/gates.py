@@ -153,20 +153,12 @@ def _failed_inputs(checks: list[CheckRecord], cfg: RiskConfig) -> Gate:
     )
 
 
-def gate_checks(
-    req: OrderRequest, st: RiskState, mkt: MarketInfo, eq: float, cfg: RiskConfig
-) -> Gate:
-    """Run the pre-sizing gates; ``eq`` is the equity to use (the state's or a live mark)."""
-    checks = _input_checks(req, mkt, eq)
-    if not all(c.passed for c in checks):
-        return _failed_inputs(checks, cfg)
-    sign = DIRECTIONS.get(req.direction.lower(), 0.0)
-    price = float(mkt.price) if mkt.price is not None and _finite_positive(mkt.price) else math.nan
-    tier = req.tier if req.tier in ("A", "B", "C", "D") else "D"
-    held = st.positions.get(req.symbol)
-    held_units = abs(held.units) if held is not None and held.units * sign < 0 else 0.0
+def _state_checks(st: RiskState, eq: float, tier: str, cfg: RiskConfig) -> list[CheckRecord]:
+    """Kill switch, drawdown from peak and the tier's size scale."""
     latched = st.kill_switch.latched or st.trading_state is TradingState.HALTED
-    checks.append(
+    drawdown = max(0.0, 1.0 - eq / max(st.peak_equity, eq))
+    scale = cfg.scale_for(tier)
+    return [
         _check(
             "KILL_SWITCH",
             "kill switch",
@@ -174,44 +166,50 @@ def gate_checks(
             "kill switch latched: trading disabled until a person runs `quorum resume --confirm`"
             if latched
             else "kill switch not latched",
-        )
-    )
-    ok_eq = _finite_positive(eq)
-    drawdown = max(0.0, 1.0 - eq / max(st.peak_equity, eq)) if ok_eq else math.nan
-    checks.append(
+        ),
         _check(
             "PEAK_DRAWDOWN",
             "drawdown from peak",
-            ok_eq and drawdown < cfg.kill_switch_drawdown,
+            drawdown < cfg.kill_switch_drawdown,
             f"drawdown {drawdown:.2%} vs kill switch at {cfg.kill_switch_drawdown:.2%}",
             drawdown,
             cfg.kill_switch_drawdown,
-        )
-    )
-    scale = cfg.scale_for(tier)
-    checks.append(
+        ),
         _check(
             "TIER",
             "signal tier",
             scale > 0,
             f"tier {tier} scales size by {scale:g}" + ("" if scale > 0 else ": no trade"),
             scale,
-        )
-    )
-    daily = max(0.0, 1.0 - eq / st.day_start_equity) if ok_eq else math.nan
-    weekly = max(0.0, 1.0 - eq / max(st.week_peak_equity, eq)) if ok_eq else math.nan
+        ),
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class _LossGate:
+    checks: list[CheckRecord]
+    reduce_only: bool
+    reducing: bool
+    weekly: float
+
+
+def _loss_gate(st: RiskState, eq: float, held_units: float, cfg: RiskConfig) -> _LossGate:
+    """Daily loss and weekly drawdown: past a limit only orders shrinking a position pass."""
+    daily = max(0.0, 1.0 - eq / st.day_start_equity)
+    weekly = max(0.0, 1.0 - eq / max(st.week_peak_equity, eq))
     reduce_only = (
         st.trading_state is TradingState.REDUCING
-        or not (daily < cfg.daily_loss_limit)
-        or not (weekly < cfg.weekly_drawdown_limit)
+        or daily >= cfg.daily_loss_limit
+        or weekly >= cfg.weekly_drawdown_limit
     )
     reducing = reduce_only and held_units > 0
+    checks = []
     for c in loss_checks(daily, weekly, cfg):
-        checks.append(
-            c
-            if c.passed or reducing
-            else c.model_copy(update={"message": c.message + ": only orders that shrink exposure"})
-        )
+        if reducing:
+            c = c.model_copy(update={"passed": True})
+        elif not c.passed:
+            c = c.model_copy(update={"message": c.message + ": only orders that shrink exposure"})
+        checks.append(c)
     if reduce_only:
         checks.append(
             _check(
@@ -223,49 +221,60 @@ def gate_checks(
                 else "REDUCING: only orders that shrink exposure are allowed",
             )
         )
-        checks = [
-            c.model_copy(update={"passed": True})
-            if c.code in ("DAILY_LOSS", "WEEKLY_DRAWDOWN") and reducing
-            else c
-            for c in checks
-        ]
-    if not reducing:
-        checks.append(open_positions_check(st.positions, req.symbol, cfg))
-    stop_distance, stop_check = _stop_distance(req, mkt, sign or 1.0, price, cfg)
-    if not reducing:
-        checks.append(stop_check)
+    return _LossGate(checks, reduce_only, reducing, weekly)
+
+
+def _regime_check(mkt: MarketInfo, cfg: RiskConfig) -> tuple[CheckRecord, bool]:
     pct = mkt.vol_percentile
     extreme = mkt.extreme_volatility or (
         pct is not None and math.isfinite(pct) and pct >= cfg.extreme_vol_percentile
     )
-    checks.append(
-        _check(
-            "EXTREME_VOLATILITY",
-            "volatility regime",
-            True,
-            f"extreme volatility: size x{cfg.extreme_vol_size_scale:g}"
-            if extreme
-            else "volatility regime normal",
-            pct,
-            cfg.extreme_vol_percentile,
-        )
+    msg = (
+        f"extreme volatility: size x{cfg.extreme_vol_size_scale:g}"
+        if extreme
+        else "volatility regime normal"
     )
+    check = _check(
+        "EXTREME_VOLATILITY", "volatility regime", True, msg, pct, cfg.extreme_vol_percentile
+    )
+    return check, extreme
+
+
+def gate_checks(
+    req: OrderRequest, st: RiskState, mkt: MarketInfo, eq: float, cfg: RiskConfig
+) -> Gate:
+    """Run the pre-sizing gates; ``eq`` is the equity to use (the state's or a live mark)."""
+    checks = _input_checks(req, mkt, eq)
+    if not all(c.passed for c in checks):
+        return _failed_inputs(checks, cfg)
+    sign = DIRECTIONS[req.direction.lower()]
+    price = float(mkt.price or math.nan)
+    held = st.positions.get(req.symbol)
+    held_units = abs(held.units) if held is not None and held.units * sign < 0 else 0.0
+    checks += _state_checks(st, eq, req.tier, cfg)
+    loss = _loss_gate(st, eq, held_units, cfg)
+    checks += loss.checks
+    stop_distance, stop_check = _stop_distance(req, mkt, sign, price, cfg)
+    if not loss.reducing:
+        checks += [open_positions_check(st.positions, req.symbol, cfg), stop_check]
+    regime, extreme = _regime_check(mkt, cfg)
+    checks.append(regime)
     day_start = st.day_start_equity
-    budget = max(0.0, cfg.daily_loss_limit * day_start - max(0.0, day_start - eq)) if ok_eq else 0.0
+    budget = max(0.0, cfg.daily_loss_limit * day_start - max(0.0, day_start - eq))
+    escalate_at = cfg.weekly_drawdown_escalate_at * cfg.weekly_drawdown_limit
     return Gate(
         checks=checks,
         sign=sign,
         price=price,
-        tier=tier,
+        tier=req.tier,
         stop_distance=stop_distance,
         daily_budget=budget,
-        reduce_only=reduce_only,
-        reducing=reducing,
+        reduce_only=loss.reduce_only,
+        reducing=loss.reducing,
         held_units=held_units,
         extreme=extreme,
-        escalate_weekly=ok_eq
-        and weekly >= cfg.weekly_drawdown_escalate_at * cfg.weekly_drawdown_limit,
-        weekly_drawdown=weekly,
+        escalate_weekly=loss.weekly >= escalate_at,
+        weekly_drawdown=loss.weekly,
         weekly_limit=cfg.weekly_drawdown_limit,
     )
 
