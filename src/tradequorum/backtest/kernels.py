@@ -11,6 +11,10 @@ Per bar ``t`` and symbol ``k`` (all decisions use row ``t-1`` only, DESIGN §3):
 Sizing in signal mode uses :func:`tradequorum.core.sizing.fixed_fraction_units` with the equity
 marked at the close of ``t-1``, the close of ``t-1`` as the price and the stop distance from that
 close: exactly what the risk manager can compute when the decision is made.
+
+``_order_at_open`` and ``_stop_or_target`` (with the state layout ``POS ... BLOCK``) are also
+called one bar at a time by :class:`tradequorum.execution.paper.PaperBroker`, so replay fills
+equal backtest fills bit for bit: keep their signatures and semantics stable.
 """
 
 from __future__ import annotations
