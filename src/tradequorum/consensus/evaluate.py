@@ -165,47 +165,20 @@ def evaluate(
     ts = pd.Timestamp(ts).tz_convert("UTC")
     live = {n: s for n, s in parsed.items() if n not in failed and s.ts == ts}
     names = tuple(sorted(set(parsed) | set(failed) | set(cfg.required)))
-    spec = source_spec(names, cfg)
-    direction = np.array([[float(live[n].direction.sign) if n in live else 0.0] for n in names])
-    confidence = np.array([[live[n].confidence if n in live else 0.0] for n in names])
-    available = np.array([[n in live] for n in names], dtype=np.bool_).reshape(len(names), 1)
-    flagged = np.array([flags.extreme or flags.news])
-    arr = aggregate(
-        spec,
-        direction.reshape(len(names), 1),
-        confidence.reshape(len(names), 1),
-        available,
-        flagged,
-        cfg,
-        max_tier=list(Tier).index(max_tier),
-    )
+    arr = _run_kernel(names, live, flags, cfg, max_tier)
     votes = _votes(names, live, failed, cfg)
-    outcome = ConsensusOutcome(str(OUTCOME_NAMES[arr.outcome[0]]))
-    side = Direction.from_sign(float(arr.side[0]))
-    tier = Tier(str(TIER_NAMES[arr.tier[0]]))
     escalation = _escalation(arr, ts, sym, ids if ids is not None else IdSequence())
-    facts = RationaleFacts(
-        outcome=outcome,
-        side=side,
-        strength=float(arr.strength[0]),
-        conviction=float(arr.conviction[0]),
-        tier=tier,
-        resolution=Resolution(str(RESOLUTION_NAMES[arr.resolution[0]])),
-        bull_mean=float(arr.bull_mean[0]),
-        bear_mean=float(arr.bear_mean[0]),
-        escalation_id=escalation.id if escalation else None,
-        capped_at=max_tier if max_tier is not Tier.A else None,
-    )
-    entry, stop, targets = _levels(votes, live, side)
+    facts = _facts(arr, escalation, max_tier)
+    entry, stop, targets = _levels(votes, live, facts.side)
     return Evaluation(
         symbol=sym,
         timeframe=tf,
         timestamp=ts.to_pydatetime(),
-        outcome=outcome,
-        direction=side,
+        outcome=facts.outcome,
+        direction=facts.side,
         strength=facts.strength,
         conviction=facts.conviction,
-        tier=tier,
+        tier=facts.tier,
         tradeable=bool(arr.tradeable[0]),
         bullish_weight=float(arr.bull[0]),
         bearish_weight=float(arr.bear[0]),
@@ -216,6 +189,44 @@ def evaluate(
         suggested_entry=entry,
         stop=stop,
         targets=targets,
+    )
+
+
+def _run_kernel(
+    names: tuple[str, ...],
+    live: Mapping[str, Signal],
+    flags: ConflictFlags,
+    cfg: ConsensusConfig,
+    max_tier: Tier,
+) -> ConsensusArrays:
+    """The shared kernel on one column (names are already sorted, as the kernel expects)."""
+    shape = (len(names), 1)
+    direction = np.array([float(live[n].direction.sign) if n in live else 0.0 for n in names])
+    confidence = np.array([live[n].confidence if n in live else 0.0 for n in names])
+    available = np.array([n in live for n in names], dtype=np.bool_)
+    return aggregate(
+        source_spec(names, cfg),
+        direction.reshape(shape),
+        confidence.reshape(shape),
+        available.reshape(shape),
+        np.array([flags.extreme or flags.news]),
+        cfg,
+        max_tier=list(Tier).index(max_tier),
+    )
+
+
+def _facts(arr: ConsensusArrays, escalation: Escalation | None, max_tier: Tier) -> RationaleFacts:
+    return RationaleFacts(
+        outcome=ConsensusOutcome(str(OUTCOME_NAMES[arr.outcome[0]])),
+        side=Direction.from_sign(float(arr.side[0])),
+        strength=float(arr.strength[0]),
+        conviction=float(arr.conviction[0]),
+        tier=Tier(str(TIER_NAMES[arr.tier[0]])),
+        resolution=Resolution(str(RESOLUTION_NAMES[arr.resolution[0]])),
+        bull_mean=float(arr.bull_mean[0]),
+        bear_mean=float(arr.bear_mean[0]),
+        escalation_id=escalation.id if escalation else None,
+        capped_at=max_tier if max_tier is not Tier.A else None,
     )
 
 

@@ -157,6 +157,15 @@ def _tiers(
     return np.where(a, 0, np.where(b, 1, np.where(tradeable, 2, 3))).astype(np.int64)
 
 
+def _outcomes(
+    missing: BoolArray, tot: FloatArray, consensus: BoolArray, side: FloatArray
+) -> IntArray:
+    directional = np.where(side > 0, OUT_BULLISH, OUT_BEARISH)
+    out = np.where(consensus, directional, OUT_NO_CONSENSUS)
+    out = np.where(tot <= 0, OUT_NEUTRAL, out)
+    return np.where(missing, OUT_INSUFFICIENT, out).astype(np.int64)
+
+
 def aggregate(
     spec: SourceSpec,
     direction: FloatArray,
@@ -192,15 +201,7 @@ def aggregate(
     tradeable = consensus & ok
     tier = _tiers(spec, d, side, strength, conviction, tradeable, cfg)
     tier = np.where(tradeable, np.maximum(tier, max_tier), 3).astype(np.int64)
-    outcome = np.where(
-        missing,
-        OUT_INSUFFICIENT,
-        np.where(
-            tot <= 0,
-            OUT_NEUTRAL,
-            np.where(consensus, np.where(side > 0, OUT_BULLISH, OUT_BEARISH), OUT_NO_CONSENSUS),
-        ),
-    ).astype(np.int64)
+    outcome = _outcomes(missing, tot, consensus, side)
     escalate = np.isin(
         res,
         [_RES[Resolution.ESCALATE], _RES[Resolution.ESCALATE_MODEL_VS_DISCRETIONARY]],
