@@ -1,7 +1,8 @@
 """Golden backtest and walk-forward figures on the shared BTCUSDT daily file.
 
 Update after a deliberate change of semantics with ``QUORUM_UPDATE_GOLDEN=1 pytest
-tests/golden/test_backtest_golden.py`` and review the JSON diff in the commit.
+tests/golden/test_backtest_golden.py`` (or ``pytest --update-golden`` once the shared conftest
+defines that option) and review the JSON diff in the commit.
 """
 
 from __future__ import annotations
@@ -21,14 +22,19 @@ from tradequorum.config.validation import WalkForwardConfig
 from tradequorum.validation.walk_forward import run_walk_forward
 
 HERE = Path(__file__).resolve().parent
-UPDATE = os.environ.get("QUORUM_UPDATE_GOLDEN") == "1"
 
 
-def _check(name: str, actual: dict[str, Any]) -> None:
+@pytest.fixture
+def update(request: pytest.FixtureRequest) -> bool:
+    flag = bool(request.config.getoption("--update-golden", default=False))
+    return flag or os.environ.get("QUORUM_UPDATE_GOLDEN") == "1"
+
+
+def _check(name: str, actual: dict[str, Any], update: bool) -> None:
     path = HERE / name
-    if UPDATE or not path.exists():
+    if update or not path.exists():
         path.write_text(json.dumps(actual, indent=2, sort_keys=True) + "\n")
-        if not UPDATE:
+        if not update:
             pytest.fail(
                 f"golden file {name} was missing and has been written; review and commit it"
             )
@@ -41,7 +47,7 @@ def _check(name: str, actual: dict[str, Any]) -> None:
             assert actual[key] == value, key
 
 
-def test_golden_sma_cross_backtest_metrics_on_btcusdt_daily() -> None:
+def test_golden_sma_cross_backtest_metrics_on_btcusdt_daily(update: bool) -> None:
     rec = backtest_record(
         daily_bars(),
         Settings(),
@@ -50,10 +56,10 @@ def test_golden_sma_cross_backtest_metrics_on_btcusdt_daily() -> None:
         timeframe="1d",
         symbol="BTC/USDT",
     )
-    _check("backtest_sma_cross_btcusdt_1d.json", rec.metrics.model_dump())
+    _check("backtest_sma_cross_btcusdt_1d.json", rec.metrics.model_dump(), update)
 
 
-def test_golden_walk_forward_decision_on_btcusdt_daily() -> None:
+def test_golden_walk_forward_decision_on_btcusdt_daily(update: bool) -> None:
     run = run_walk_forward(
         daily_bars(last=1461), small_space(), WalkForwardConfig(), EngineSettings(), timeframe="1d"
     )
@@ -67,4 +73,4 @@ def test_golden_walk_forward_decision_on_btcusdt_daily() -> None:
         "n_trials": v.n_trials,
         "chosen": [w.params for w in run.results.windows],
     }
-    _check("wfo_sma_cross_btcusdt_1d.json", actual)
+    _check("wfo_sma_cross_btcusdt_1d.json", actual, update)
