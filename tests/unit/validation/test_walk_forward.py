@@ -136,3 +136,15 @@ def test_to_periods_compounds_minute_returns_per_utc_day() -> None:
     idx = pd.date_range("2024-01-01 23:58", periods=4, freq="1min", tz="UTC")
     r = np.array([0.01, 0.02, -0.01, 0.03])
     np.testing.assert_allclose(to_periods(r, idx, True), [1.01 * 1.02 - 1, 0.99 * 1.03 - 1])
+
+
+def test_run_walk_forward_anchored_random_search_with_calmar_objective() -> None:
+    space = small_space(search="random", max_trials=6, objective="calmar", seed=1)
+    cfg = WalkForwardConfig(n_windows=4, anchored=True)
+    run = run_walk_forward(daily_bars(last=1200), space, cfg, SETTINGS, timeframe="1d")
+    wins = run.results.windows
+    assert {w.train_start for w in wins} == {wins[0].train_start}
+    assert [w.train_bars for w in wins] == [252, 315, 378, 441]
+    assert run.validation.n_trials == 6
+    for w in wins:  # the chosen set has the best in-sample Calmar of the window
+        assert w.is_score == pytest.approx(w.is_metrics.calmar, rel=1e-9)
