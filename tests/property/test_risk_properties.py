@@ -158,6 +158,10 @@ def test_no_approved_order_ever_breaks_a_limit(
     if a.stop_distance is not None and "RISK_PER_TRADE" in {c.code for c in a.checks}:
         budget = equity * per_trade_risk_fraction(cfg) * cfg.scale_for(a.tier)
         assert q * a.stop_distance <= budget * (1 + TOL) + TOL
+        day = state.day_start_equity
+        left = max(0.0, cfg.daily_loss_limit * day - max(0.0, day - equity))
+        assert q * a.stop_distance <= left * (1 + TOL) + TOL
+        assert 1.0 - equity / max(state.peak_equity, equity) < cfg.kill_switch_drawdown
     if order.units is not None:
         assert q <= order.units * (1 + 1e-12)
     assert all(c.passed for c in a.checks)
