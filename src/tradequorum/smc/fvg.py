@@ -91,16 +91,17 @@ def fvg_side_kernel(  # noqa: C901 - one numba pass over bars; splitting costs c
         while hi > 0 and not alive[hi - 1]:
             hi -= 1
         best_conf = -1
+        latest = -1  # the most recent zone still alive after this bar
         for k in range(hi):
             if not alive[k]:
                 continue
-            e = z_id[k]
             if t - z_conf[k] > max_age:
                 alive[k] = False
                 continue
+            e = z_id[k]
             top = ev_top[e]
-            bot = ev_bot[e]
             if low[t] <= top:
+                bot = ev_bot[e]
                 if ev_mit[e] < 0:
                     ev_mit[e] = t
                     touched[t] += 1.0
@@ -110,10 +111,13 @@ def fvg_side_kernel(  # noqa: C901 - one numba pass over bars; splitting costs c
                         best_conf = z_conf[k]
                 z_low[k] = min(z_low[k], low[t])
                 ev_pct[e] = min(1.0, (top - z_low[k]) / (top - bot))
-            if low[t] <= bot:
-                ev_fill[e] = t
-                filled[t] += 1.0
-                alive[k] = False
+                if low[t] <= bot:
+                    ev_fill[e] = t
+                    filled[t] += 1.0
+                    alive[k] = False
+                    continue
+            if latest < 0 or z_conf[k] > z_conf[latest]:
+                latest = k
         if t >= 2 and high[t - 2] < low[t] and close[t - 1] > open_[t - 1]:
             top = low[t]
             bot = high[t - 2]
@@ -140,9 +144,6 @@ def fvg_side_kernel(  # noqa: C901 - one numba pass over bars; splitting costs c
                 new[t] = 1.0
                 new_top[t] = top
                 new_bot[t] = bot
-        latest = -1
-        for k in range(hi):
-            if alive[k] and (latest < 0 or z_conf[k] > z_conf[latest]):
                 latest = k
         if latest >= 0:
             live_top[t] = ev_top[z_id[latest]]

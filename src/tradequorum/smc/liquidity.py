@@ -34,6 +34,15 @@ from tradequorum.smc.swings import compute_swings
 
 
 @njit(cache=True)
+def _nearest_above(
+    f: np.ndarray, t: int, lvl: float, members: float, close: float
+) -> None:  # pragma: no cover
+    row = 4 if members >= 2 else 5
+    if lvl > close and (np.isnan(f[row, t]) or lvl < f[row, t]):
+        f[row, t] = lvl
+
+
+@njit(cache=True)
 def liquidity_side_kernel(  # noqa: C901 - one numba pass over bars; splitting costs calls per bar
     high: F64, close: F64, sh: F64, sh_pos: I64, atr: F64,
     tol_atr: float, sweep_single: bool, max_age: int, cap: int,
@@ -53,6 +62,8 @@ def liquidity_side_kernel(  # noqa: C901 - one numba pass over bars; splitting c
     z_conf = np.zeros(cap, np.int64)
     z_id = np.zeros(cap, np.int64)
     hi = 0  # slots >= hi are all free: loops stop there
+    z_lvl = np.zeros(cap)
+    z_cnt = np.zeros(cap)
     n_ev = 0
     for t in range(m):
         while hi > 0 and not alive[hi - 1]:
@@ -60,54 +71,56 @@ def liquidity_side_kernel(  # noqa: C901 - one numba pass over bars; splitting c
         for k in range(hi):
             if not alive[k]:
                 continue
-            e = z_id[k]
-            lvl = ev[2, e]
+            lvl = z_lvl[k]
             if t - z_conf[k] > max_age:
                 alive[k] = False
-            elif high[t] > lvl:
+                continue
+            if high[t] > lvl:
                 alive[k] = False
+                e = z_id[k]
                 if close[t] <= lvl:
-                    if ev[3, e] >= 2 or sweep_single:
+                    if z_cnt[k] >= 2 or sweep_single:
                         ev[4, e] = t
                         f[2, t] = lvl if np.isnan(f[2, t]) else max(f[2, t], lvl)
                 else:
                     ev[5, e] = t
                     f[3, t] = lvl if np.isnan(f[3, t]) else max(f[3, t], lvl)
+                continue
+            _nearest_above(f, t, lvl, z_cnt[k], close[t])
         if sh_pos[t] >= 0:
             x = sh[t]
             tol = tol_atr * atr[t] if atr[t] > 0 else 0.0
             best = -1
             for k in range(hi):
-                if alive[k] and abs(ev[2, z_id[k]] - x) <= tol:
-                    gap = abs(ev[2, z_id[k]] - x)
-                    if (
+                if alive[k]:
+                    gap = abs(z_lvl[k] - x)
+                    if gap <= tol and (
                         best < 0
-                        or gap < abs(ev[2, z_id[best]] - x)
-                        or (gap == abs(ev[2, z_id[best]] - x) and z_conf[k] > z_conf[best])
+                        or gap < abs(z_lvl[best] - x)
+                        or (gap == abs(z_lvl[best] - x) and z_conf[k] > z_conf[best])
                     ):
                         best = k
             if best >= 0:
                 e = z_id[best]
-                ev[3, e] += 1.0
-                ev[2, e] = max(ev[2, e], x)
-                if ev[3, e] == 2.0:
+                z_cnt[best] += 1.0
+                z_lvl[best] = max(z_lvl[best], x)
+                ev[3, e], ev[2, e] = z_cnt[best], z_lvl[best]
+                if z_cnt[best] == 2.0:
                     ev[1, e] = t
                     ev[6, e] = 1.0
                     z_conf[best] = t
-                    f[0, t], f[1, t] = 1.0, ev[2, e]
+                    f[0, t], f[1, t] = 1.0, z_lvl[best]
             else:
                 k = _slot(alive, z_conf)
                 hi = max(hi, k + 1)
-                alive[k], z_conf[k], z_id[k] = True, t, n_ev
+                alive[k], z_conf[k], z_id[k], z_lvl[k], z_cnt[k] = True, t, n_ev, x, 1.0
                 ev[0, n_ev], ev[1, n_ev], ev[2, n_ev], ev[3, n_ev] = sh_pos[t], t, x, 1.0
                 ev[6, n_ev] = 0.0
                 n_ev += 1
-        for k in range(hi):
-            if alive[k]:
-                lvl = ev[2, z_id[k]]
-                row = 4 if ev[3, z_id[k]] >= 2 else 5
-                if lvl > close[t] and (np.isnan(f[row, t]) or lvl < f[row, t]):
-                    f[row, t] = lvl
+            f[4, t] = f[5, t] = np.nan  # a level was added or changed: rescan
+            for k in range(hi):
+                if alive[k]:
+                    _nearest_above(f, t, z_lvl[k], z_cnt[k], close[t])
     return f, ev[:, :n_ev]
 
 

@@ -69,33 +69,43 @@ def ob_side_kernel(  # noqa: C901 - one numba pass over bars; splitting costs ca
     z_id = np.zeros(cap, np.int64)
     hi = 0  # slots >= hi are all free: loops stop there
     z_brk = np.zeros(cap, np.bool_)
+    z_mit = np.zeros(cap, np.bool_)  # touched (the block, or after conversion the breaker)
+    z_top = np.zeros(cap)
+    z_bot = np.zeros(cap)
     n_ev = 0
     for t in range(m):
         while hi > 0 and not alive[hi - 1]:
             hi -= 1
         best_ob = -1  # among zones touched together, the most recently created one is reported
         best_brk = -1
+        lo, lb = -1, -1  # the most recent live block / breaker after this bar
         for k in range(hi):
             if not alive[k]:
                 continue
-            e = z_id[k]
-            top, bot = ev[2, e], ev[3, e]
+            top, bot = z_top[k], z_bot[k]
             if t - z_conf[k] > max_age:
                 alive[k] = False
-                ev[9, e] = t
-            elif not z_brk[k]:
-                if low[t] <= top and np.isnan(ev[6, e]):
-                    ev[6, e] = t
-                    f[5, t] += 1.0
-                    if close[t] >= bot and z_conf[k] > best_ob:
-                        hit[0, t], hit[1, t] = top, bot
-                        best_ob = z_conf[k]
-                if (close[t] if on_close else low[t]) < bot:
-                    z_brk[k] = True
-                    ev[7, e] = t
-                    f[6, t] += 1.0
-            else:
-                if high[t] >= bot and np.isnan(ev[8, e]):
+                ev[9, z_id[k]] = t
+                continue
+            if not z_brk[k]:
+                if low[t] <= top:  # else neither touched nor broken (close >= low > top)
+                    e = z_id[k]
+                    if not z_mit[k]:
+                        z_mit[k] = True
+                        ev[6, e] = t
+                        f[5, t] += 1.0
+                        if close[t] >= bot and z_conf[k] > best_ob:
+                            hit[0, t], hit[1, t] = top, bot
+                            best_ob = z_conf[k]
+                    if (close[t] if on_close else low[t]) < bot:
+                        z_brk[k] = True
+                        z_mit[k] = False
+                        ev[7, e] = t
+                        f[6, t] += 1.0
+            elif high[t] >= bot:  # else the breaker is neither touched nor invalidated
+                e = z_id[k]
+                if not z_mit[k]:
+                    z_mit[k] = True
                     ev[8, e] = t
                     if close[t] <= top and z_conf[k] > best_brk:
                         hit[2, t], hit[3, t] = top, bot
@@ -103,6 +113,12 @@ def ob_side_kernel(  # noqa: C901 - one numba pass over bars; splitting costs ca
                 if (close[t] if on_close else high[t]) > top:
                     alive[k] = False
                     ev[9, e] = t
+                    continue
+            if z_brk[k]:
+                if lb < 0 or z_conf[k] > z_conf[lb]:
+                    lb = k
+            elif lo < 0 or z_conf[k] > z_conf[lo]:
+                lo = k
         if brk[t] > 0 and brk_piv[t] >= 0 and t >= 1:
             j = _block_bar(open_, low, close, brk_piv[t], t)
             vol = (
@@ -111,21 +127,17 @@ def ob_side_kernel(  # noqa: C901 - one numba pass over bars; splitting costs ca
             strength = max(close[t] - high[j], 0.0) / atr[t] if atr[t] > 0 else np.nan
             k = _slot(alive, z_conf)
             hi = max(hi, k + 1)
-            alive[k], z_conf[k], z_id[k], z_brk[k] = True, t, n_ev, False
+            alive[k], z_conf[k], z_id[k], z_brk[k], z_mit[k] = True, t, n_ev, False, False
+            z_top[k], z_bot[k] = high[j], low[j]
             ev[0, n_ev], ev[1, n_ev], ev[2, n_ev], ev[3, n_ev] = j, t, high[j], low[j]
             ev[4, n_ev], ev[5, n_ev] = vol, strength
             n_ev += 1
             f[0, t], f[1, t], f[2, t], f[3, t], f[4, t] = 1.0, high[j], low[j], vol, strength
-        lo, lb = -1, -1
-        for k in range(hi):
-            if alive[k] and not z_brk[k] and (lo < 0 or z_conf[k] > z_conf[lo]):
-                lo = k
-            if alive[k] and z_brk[k] and (lb < 0 or z_conf[k] > z_conf[lb]):
-                lb = k
+            lo = k
         if lo >= 0:
-            f[7, t], f[8, t] = ev[2, z_id[lo]], ev[3, z_id[lo]]
+            f[7, t], f[8, t] = z_top[lo], z_bot[lo]
         if lb >= 0:
-            f[9, t], f[10, t] = ev[2, z_id[lb]], ev[3, z_id[lb]]
+            f[9, t], f[10, t] = z_top[lb], z_bot[lb]
     return f, hit, ev[:, :n_ev]  # type: ignore[return-value]
 
 
