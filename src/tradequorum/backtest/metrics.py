@@ -6,7 +6,8 @@ Conventions (documented in docs/backtest.md):
 * Sharpe = ``mean / std(ddof=1) * sqrt(bars_per_year)`` (risk-free rate 0); Sortino uses the
   downside deviation ``sqrt(mean(min(r, 0)^2))``; ``bars_per_year`` comes from
   :func:`tradequorum.core.timeframes.bars_per_year` (crypto 365 x 24 h);
-* CAGR uses ``years = n_bars / bars_per_year``; Calmar = CAGR / max drawdown;
+* CAGR uses ``years = n_bars / bars_per_year`` (capped at 1e9 for tiny spans); Calmar = CAGR /
+  max drawdown;
 * max drawdown is a positive fraction of the running peak; its duration is the longest stretch
   (bars) spent below a previous peak;
 * exposure = share of bars with an open position; turnover = traded notional / mean equity,
@@ -94,6 +95,14 @@ def drawdown(equity: FloatArray) -> tuple[FloatArray, float, int]:
     return dd, float(-dd.min()), longest
 
 
+def _cagr(growth: float, years: float) -> float:
+    """Compound annual growth; -1 when wiped out, capped at 1e9 (very short, very good runs)."""
+    if not (years > 0 and growth > 0):
+        return -1.0
+    log_rate = math.log(growth) / years
+    return math.expm1(log_rate) if log_rate < math.log(1e9) else 1e9
+
+
 def _trade_stats(pnl: FloatArray, ret: FloatArray) -> tuple[float, float, float, float]:
     if pnl.size == 0:
         return 0.0, 0.0, 0.0, 0.0
@@ -122,7 +131,7 @@ def compute_metrics(
     final = float(eq[-1]) if n else initial_equity
     total = final / initial_equity - 1.0
     years = n / bpy if n else 0.0
-    cagr = (final / initial_equity) ** (1.0 / years) - 1.0 if years > 0 and final > 0 else -1.0
+    cagr = _cagr(final / initial_equity, years)
     _, mdd, mdd_bars = drawdown(np.concatenate([[initial_equity], eq]))
     exposure = 0.0
     if positions is not None and n:

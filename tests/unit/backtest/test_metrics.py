@@ -50,3 +50,10 @@ def test_compute_metrics_trade_statistics() -> None:
 
 def test_sharpe_ratio_constant_returns_is_zero() -> None:
     assert sharpe_ratio(np.full(10, 0.01), 365) == 0.0
+
+
+def test_compute_metrics_short_spectacular_run_caps_cagr_instead_of_overflowing() -> None:
+    m = compute_metrics(np.array([2e5, 4e5]), initial_equity=1e5, timeframe="1m")
+    assert m.cagr == 1e9 and math.isfinite(m.calmar)
+    wiped = compute_metrics(np.array([5e4, 0.0]), initial_equity=1e5, timeframe="1d")
+    assert wiped.cagr == -1.0 and wiped.max_drawdown == 1.0
