@@ -115,7 +115,7 @@ def test_run_walk_forward_optuna_counts_every_distinct_trial() -> None:
     assert len(run.results.windows) == 3
 
 
-def test_run_walk_forward_minute_bars_in_bars_unit() -> None:
+def test_run_walk_forward_minute_bars_in_bars_unit(tmp_path: Path) -> None:
     bars = load_shared_bars(
         "binance-spot-1m-btc-eth-bnb-2024-01/BTCUSDT_1min_sample.csv", nrows=20_000
     )
@@ -125,6 +125,7 @@ def test_run_walk_forward_minute_bars_in_bars_unit() -> None:
     # a 14-day span is too short for daily periods (4 days x 16 blocks): per-bar periods
     assert len(run.results.oos_equity) == 3 * 2000
     assert run.validation.pbo is not None and run.validation.pbo.n_configs == 12
+    write_wfo(run, tmp_path)  # strict JSON: no NaN or inf anywhere
 
 
 def test_daily_periods_only_for_intraday_spans_long_enough_for_pbo() -> None:
