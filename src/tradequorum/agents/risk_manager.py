@@ -29,7 +29,7 @@ import pandas as pd
 
 from tradequorum.agents.base import Agent, AgentContext, Task
 from tradequorum.agents.signal_evaluator import bar_ids, merge_keyed, task_symbol
-from tradequorum.core.errors import TradeQuorumError
+from tradequorum.core.errors import DataError, TradeQuorumError
 from tradequorum.risk.daily import DailyRiskReport, daily_risk_update
 from tradequorum.risk.manager import RiskManager, veto
 from tradequorum.risk.model_risk import ModelRiskAssessment, assess_model
@@ -51,15 +51,27 @@ def _bars(ctx: AgentContext, symbol: str, tf: str) -> pd.DataFrame | None:
     return bars if len(bars) else None
 
 
-def _positions(ctx: AgentContext, raw: Mapping[str, Any], tf: str) -> dict[str, Position]:
-    """Broker positions (units) marked at each symbol's last close; unpriceable ones skipped."""
+def _positions(
+    ctx: AgentContext, raw: Mapping[str, Any], tf: str, previous: Mapping[str, Position]
+) -> dict[str, Position]:
+    """Broker positions (units) marked at each symbol's last close, else at the last known mark.
+
+    A held position that cannot be priced at all raises DataError: the exposure limits cannot be
+    checked without it, so the trade is vetoed (fail closed).
+    """
     out: dict[str, Position] = {}
     for sym, units in raw.items():
         u = float(units.get("units", 0.0)) if isinstance(units, Mapping) else float(units)
-        bars = _bars(ctx, sym, tf)
-        if u == 0 or bars is None:
+        if u == 0:
             continue
-        out[sym] = Position(symbol=sym, units=u, price=float(bars["close"].iloc[-1]))
+        bars = _bars(ctx, sym, tf)
+        if bars is not None:
+            price = float(bars["close"].iloc[-1])
+        elif sym in previous:
+            price = previous[sym].price
+        else:
+            raise DataError(f"cannot price the held position in {sym}: no bars and no last mark")
+        out[sym] = Position(symbol=sym, units=u, price=price)
     return out
 
 
@@ -127,9 +139,8 @@ def _state(ctx: AgentContext, portfolio: Mapping[str, Any], tf: str) -> RiskStat
     initial = float(portfolio.get("initial_equity", ctx.settings.backtest.initial_equity))
     state = load_risk_state(path, initial_equity=initial)
     equity = float(portfolio.get("equity", state.equity))
-    positions = (
-        _positions(ctx, portfolio.get("positions") or {}, tf) if "positions" in portfolio else None
-    )
+    raw = portfolio.get("positions") or {}
+    positions = _positions(ctx, raw, tf, state.positions) if "positions" in portfolio else None
     return update_equity(state, equity, ctx.clock.now(), ctx.settings.risk, positions=positions)
 
 
@@ -150,9 +161,16 @@ class RiskManagerAgent(Agent):
         symbol = task_symbol(task, ctx, self.name)
         tf = str(task.params.get("timeframe", ctx.settings.timeframe))
         portfolio: Mapping[str, Any] = task.params.get("portfolio") or {}
-        state = _state(ctx, portfolio, tf)
         now = pd.Timestamp(task.params["bar"]) if task.params.get("bar") else ctx.clock.now()
         ids = bar_ids("APR", now, symbol, ctx.settings.symbols, 0)
+        try:
+            state = _state(ctx, portfolio, tf)
+        except DataError as exc:  # bad equity or an unpriceable position: no trade
+            approval = veto(
+                symbol, "INPUT_PORTFOLIO", "portfolio", f"{exc}: fail closed", now=now, ids=ids
+            )
+            self._record(ctx, symbol, approval)
+            return approval
         ev = _evaluation(task, ctx, symbol)
         if ev is None or not ev.get("tradeable"):
             why = (
@@ -174,9 +192,13 @@ class RiskManagerAgent(Agent):
                 update={"escalation": approval.escalation.model_copy(update={"id": esc_id})}
             )
         save_risk_state(ctx.layout.risk("risk_state"), state)  # memory: always (latch!)
+        self._record(ctx, symbol, approval)
+        return approval
+
+    @staticmethod
+    def _record(ctx: AgentContext, symbol: str, approval: Approval) -> None:
         if ctx.write_state:
             merge_keyed(ctx.layout.risk(APPROVALS), symbol, approval.model_dump(mode="json"))
-        return approval
 
     def daily_update(self, task: Task, ctx: AgentContext) -> DailyRiskReport:
         tf = str(task.params.get("timeframe", ctx.settings.timeframe))

@@ -243,3 +243,30 @@ def test_risk_manager_assess_model_passes_training_record_and_fails_closed_witho
     )
     assert not inline.approved and inline.checks[0].code == "VALIDATION_DRAWDOWN"  # type: ignore[attr-defined]
     assert read_json(ctx.layout.risk("model_risk_assessment"))["model_version"] == "v2"
+
+
+@pytest.mark.parametrize(
+    ("portfolio", "needle"),
+    [
+        ({"equity": -5.0}, "equity must be a finite positive"),
+        ({"equity": float("nan")}, "equity must be a finite positive"),
+        ({"equity": 100_000.0, "positions": {"DOGE/USDT": 10.0}}, "cannot price the held"),
+    ],
+)
+def test_risk_manager_bad_portfolio_is_vetoed_not_raised(
+    tmp_path: Path, market: Market, portfolio: dict[str, Any], needle: str
+) -> None:
+    ctx = ctx_for(tmp_path, market)
+    ev = evaluate_btc(ctx, market)
+    out = RiskManagerAgent().handle(
+        task(
+            "risk-manager",
+            "assess_trade",
+            symbol="BTC/USDT",
+            portfolio=portfolio,
+            inputs={"evaluated_signal": ev},
+        ),
+        ctx,
+    )
+    assert not out.approved and needle in out.rationale  # type: ignore[attr-defined]
+    assert out.checks[0].code == "INPUT_PORTFOLIO"  # type: ignore[attr-defined]
