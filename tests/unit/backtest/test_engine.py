@@ -203,3 +203,26 @@ def test_run_backtest_targets_use_only_explicit_stops() -> None:
         bars, tgt, NO_STOP, stops=pd.Series([90.0, NAN, NAN, NAN], index=bars.index)
     )
     assert stopped.trades.iloc[0]["reason"] == "stop" and stopped.trades.iloc[0]["exit_price"] == 50
+
+
+def test_run_backtest_tier_scale_column_scales_the_risk_size() -> None:
+    bars = hand_bars([100, 100, 101], [100, 101, 102])
+    full = run_backtest(bars, signal_frame(bars, [1, 1, 1], stop=[95] * 3), NO_STOP)
+    half = run_backtest(
+        bars, signal_frame(bars, [1, 1, 1], stop=[95] * 3, scale=[0.5] * 3), NO_STOP
+    )
+    assert half.positions[1, 0] == fixed_fraction_units(10_000.0, 100.0, 5.0, 0.01, 0.5, 0.5)
+    assert half.positions[1, 0] == pytest.approx(full.positions[1, 0] / 2)
+
+
+def test_run_backtest_atr_stop_default_when_signal_has_no_stop() -> None:
+    # ATR(2) at bar 1 = mean true range of bars 0-1 = 2.0; stop = close 100 - 2 x 2 = 96
+    bars = hand_bars(
+        [100, 100, 100, 100], [100, 100, 100, 100], highs=[101] * 4, lows=[99, 99, 95, 99]
+    )
+    res = run_backtest(
+        bars, signal_frame(bars, [NAN, 1, 1, 1]), _with(atr_stop_multiple=2.0, atr_period=2)
+    )
+    trade = res.trades.iloc[0]
+    assert trade["entry_bar"] == 2 and trade["reason"] == "stop" and trade["exit_price"] == 96.0
+    assert trade["units"] == pytest.approx(10_000 * 0.01 / 4.0)
