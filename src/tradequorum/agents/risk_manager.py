@@ -46,7 +46,7 @@ def _bars(ctx: AgentContext, symbol: str, tf: str) -> pd.DataFrame | None:
         return None
     try:
         bars = ctx.market.bars(symbol, tf)
-    except TradeQuorumError:
+    except (TradeQuorumError, KeyError):  # unknown symbol: treated as "no bars"
         return None
     return bars if len(bars) else None
 

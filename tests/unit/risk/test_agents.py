@@ -14,6 +14,7 @@ from tradequorum.agents.risk_manager import RiskManagerAgent
 from tradequorum.agents.signal_evaluator import SignalEvaluator
 from tradequorum.config import Settings
 from tradequorum.core.clock import FixedClock
+from tradequorum.core.errors import DataError
 from tradequorum.state import HomeLayout, read_json, write_json_atomic
 
 DATA = "binance-spot-1m-btc-eth-taker-2025-10/{}_1m.csv"
@@ -24,6 +25,8 @@ class Market:
         self._bars = bars
 
     def bars(self, symbol: str, timeframe: str) -> pd.DataFrame:
+        if symbol not in self._bars:
+            raise DataError(f"no bars for {symbol}")
         return self._bars[symbol]
 
 
