@@ -21,8 +21,9 @@ from tradequorum.core.errors import ConfigError, DataError
 console = Console()
 
 
-def _settings(config: Path | None) -> Settings:
-    return load_settings(config)
+def _settings(config: Path | None, calendar: str | None = None) -> Settings:
+    overrides = {"backtest": {"calendar": calendar}} if calendar else None
+    return load_settings(config, overrides=overrides)
 
 
 def _load(file: Path, timeframe: str | None) -> tuple[pd.DataFrame, str]:
@@ -74,13 +75,14 @@ def backtest_cmd(
     timeframe: str | None = typer.Option(None, help="bar timeframe (inferred when omitted)"),
     out: Path | None = typer.Option(None, "--out", help="HTML report path"),
     json_out: Path | None = typer.Option(None, "--json", help="JSON record path"),
+    calendar: str | None = typer.Option(None, help="crypto (default), equity or fx"),
     config: Path | None = typer.Option(None, "--config", help="quorum.yaml"),
 ) -> None:
     """Backtest a strategy on a bar file; print metrics, write the HTML report and/or JSON."""
     from tradequorum.agents.backtester import backtest_record
     from tradequorum.reports.backtest_report import write_backtest_report
 
-    s = _settings(config)
+    s = _settings(config, calendar)
     bars, tf = _load(file, timeframe)
     record = backtest_record(
         bars,
@@ -118,6 +120,7 @@ def wfo_cmd(
         None, help="folder for the JSON files (default <home>/backtests)"
     ),
     out: Path | None = typer.Option(None, "--out", help="HTML report path"),
+    calendar: str | None = typer.Option(None, help="crypto (default), equity or fx"),
     config: Path | None = typer.Option(None, "--config", help="quorum.yaml"),
 ) -> None:
     """Walk-forward optimization; writes wfo_results.json and wfo_validation.json (+ HTML)."""
@@ -126,7 +129,7 @@ def wfo_cmd(
     from tradequorum.state.layout import HomeLayout
     from tradequorum.validation import load_search_space, run_walk_forward, write_wfo
 
-    s = _settings(config)
+    s = _settings(config, calendar)
     over = {
         "n_windows": windows,
         "train_period": train,
