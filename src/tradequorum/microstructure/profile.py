@@ -48,13 +48,10 @@ def price_bins(low: FloatArray, high: FloatArray, bin_bps: float) -> tuple[IntAr
 
 
 @njit(cache=True)
-def _poc_value_area(hist: FloatArray, lo: int, hi: int, share: float) -> tuple[int, int, int]:
-    best = lo
-    total = 0.0
-    for b in range(lo, hi + 1):
-        total += hist[b]
-        if hist[b] > hist[best]:
-            best = b
+def _value_area(
+    hist: FloatArray, lo: int, hi: int, best: int, total: float, share: float
+) -> tuple[int, int]:
+    """Grow from the POC towards the heavier neighbour (upper on a tie) until ``share`` of total."""
     a = best
     z = best
     acc = hist[best]
@@ -67,6 +64,18 @@ def _poc_value_area(hist: FloatArray, lo: int, hi: int, share: float) -> tuple[i
         else:
             a -= 1
             acc += dn
+    return a, z
+
+
+@njit(cache=True)
+def _poc_value_area(hist: FloatArray, lo: int, hi: int, share: float) -> tuple[int, int, int]:
+    best = lo
+    total = 0.0
+    for b in range(lo, hi + 1):
+        total += hist[b]
+        if hist[b] > hist[best]:
+            best = b
+    a, z = _value_area(hist, lo, hi, best, total, share)
     return best, a, z
 
 
@@ -97,18 +106,53 @@ def _session_kernel(
         hist = np.zeros(hi_b - lo_b + 1)
         cur_lo = blo[start] - lo_b
         cur_hi = bhi[start] - lo_b
+        best = cur_lo
+        total = 0.0
         for t in range(start, end):
             a = blo[t] - lo_b
             z = bhi[t] - lo_b
             cur_lo = min(cur_lo, a)
             cur_hi = max(cur_hi, z)
             _spread(hist, a, z, vol[t])
-            p, x, y = _poc_value_area(hist, cur_lo, cur_hi, share)
-            poc[t] = p + lo_b
+            total += vol[t]
+            # bins only grow within a session: the POC (lowest bin among the heaviest) can only
+            # move to a bin this bar touched
+            for b in range(a, z + 1):
+                if hist[b] > hist[best] or (hist[b] == hist[best] and b < best):
+                    best = b
+            x, y = _value_area(hist, cur_lo, cur_hi, best, total, share)
+            poc[t] = best + lo_b
             val[t] = x + lo_b
             vah[t] = y + lo_b
         start = end
     return poc, val, vah
+
+
+@njit(cache=True)
+def _window_bounds(blo: IntArray, bhi: IntArray, window: int) -> tuple[IntArray, IntArray]:
+    """Lowest low-bin and highest high-bin of each window, by monotone deques (O(n), exact)."""
+    n = blo.shape[0]
+    lo = np.empty(n, dtype=np.int64)
+    hi = np.empty(n, dtype=np.int64)
+    qlo = np.empty(n, dtype=np.int64)
+    qhi = np.empty(n, dtype=np.int64)
+    h1 = t1 = h2 = t2 = 0
+    for t in range(n):
+        while t1 > h1 and blo[qlo[t1 - 1]] >= blo[t]:
+            t1 -= 1
+        qlo[t1] = t
+        t1 += 1
+        while t2 > h2 and bhi[qhi[t2 - 1]] <= bhi[t]:
+            t2 -= 1
+        qhi[t2] = t
+        t2 += 1
+        if qlo[h1] <= t - window:
+            h1 += 1
+        if qhi[h2] <= t - window:
+            h2 += 1
+        lo[t] = blo[qlo[h1]]
+        hi[t] = bhi[qhi[h2]]
+    return lo, hi
 
 
 @njit(cache=True)
@@ -119,20 +163,19 @@ def _rolling_kernel(
     poc = np.zeros(n, dtype=np.int64)
     val = np.zeros(n, dtype=np.int64)
     vah = np.zeros(n, dtype=np.int64)
+    each = vol / (bhi - blo + 1)
+    wlo, whi = _window_bounds(blo, bhi, window)
     hist = np.zeros(64)
     for t in range(n):
         s = max(0, t - window + 1)
-        lo_b = blo[s]
-        hi_b = bhi[s]
-        for i in range(s, t + 1):
-            lo_b = min(lo_b, blo[i])
-            hi_b = max(hi_b, bhi[i])
-        size = hi_b - lo_b + 1
+        lo_b = wlo[t]
+        size = whi[t] - lo_b + 1
         if size > hist.shape[0]:
             hist = np.zeros(2 * size)
         hist[:size] = 0.0
         for i in range(s, t + 1):
-            _spread(hist, blo[i] - lo_b, bhi[i] - lo_b, vol[i])
+            for b in range(blo[i] - lo_b, bhi[i] - lo_b + 1):
+                hist[b] += each[i]
         p, x, y = _poc_value_area(hist, 0, size - 1, share)
         poc[t] = p + lo_b
         val[t] = x + lo_b

@@ -115,3 +115,15 @@ def test_features_non_positive_price_raises_data_error() -> None:
         microstructure_features(bars, CFG)
     with pytest.raises(DataError, match="non-positive"):
         volume_profile(bars)
+
+
+@given(st.lists(st.integers(-50, 50), min_size=1, max_size=120), st.integers(1, 30))
+def test_profile_window_bounds_equal_brute_force_min_max(values: list[int], window: int) -> None:
+    from tradequorum.microstructure.profile import _window_bounds
+
+    lo = np.array(values, dtype=np.int64)
+    hi = lo + 3
+    wlo, whi = _window_bounds(lo, hi, window)
+    for t in range(len(values)):
+        s = max(0, t - window + 1)
+        assert wlo[t] == lo[s : t + 1].min() and whi[t] == hi[s : t + 1].max()
