@@ -31,7 +31,9 @@ def _end(ev: pd.DataFrame, cols: list[str], last: pd.Timestamp) -> pd.Series:
     return out
 
 
-def _boxes(x0: pd.Series, x1: pd.Series, top: pd.Series, bot: pd.Series) -> tuple[list, list]:
+def _boxes(
+    x0: pd.Series, x1: pd.Series, top: pd.Series, bot: pd.Series
+) -> tuple[list[object], list[object]]:
     xs: list[object] = []
     ys: list[object] = []
     for a, b, t, u in zip(x0, x1, top, bot, strict=True):
@@ -122,13 +124,14 @@ def _context_layers(fig: go.Figure, fr: pd.DataFrame) -> None:
     span = fr.index[-1] - fr.index[0]
     if span <= pd.Timedelta(days=10):
         code = fr["session"].to_numpy()
+        idx = fr.index
         starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
         ends = np.r_[starts[1:], len(code)] - 1
         colors = {1.0: "rgba(255,235,59,0.10)", 2.0: "rgba(33,150,243,0.08)",
                   3.0: "rgba(156,39,176,0.08)"}  # fmt: skip
         for s, e in zip(starts, ends, strict=True):
             if code[s] in colors:
-                fig.add_vrect(x0=fr.index[s], x1=fr.index[e], fillcolor=colors[code[s]],
+                fig.add_vrect(x0=idx[int(s)], x1=idx[int(e)], fillcolor=colors[code[s]],
                               line_width=0, layer="below")  # fmt: skip
 
 

@@ -96,7 +96,7 @@ def analyze(
     return analyze_arrays(a, cfg or SmcConfig(), timeframe=timeframe)
 
 
-def analysis_frame(r: SmcAnalysis, index: pd.DatetimeIndex) -> pd.DataFrame:
+def analysis_frame(r: SmcAnalysis, index: pd.Index) -> pd.DataFrame:
     """All per-bar columns side by side (internal_*, swing_*, fvg, ob, liquidity, sessions,
     zones, htf, atr)."""
     parts = [
@@ -113,7 +113,7 @@ def analysis_frame(r: SmcAnalysis, index: pd.DatetimeIndex) -> pd.DataFrame:
     return pd.concat(parts, axis=1)
 
 
-def analysis_events(r: SmcAnalysis, index: pd.DatetimeIndex) -> dict[str, pd.DataFrame]:
+def analysis_events(r: SmcAnalysis, index: pd.Index) -> dict[str, pd.DataFrame]:
     """Event tables: swings, internal/swing structure, fvg, order_blocks, liquidity."""
     s = r.swing
     return {

@@ -4,6 +4,7 @@ liquidity levels as known at the last closed bar."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -50,6 +51,10 @@ class DailyStructureMap(BaseModel):
     liquidity: list[LiquidityLevel] = Field(default_factory=list)
 
 
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [dict(zip(df.columns, vals, strict=True)) for vals in df.itertuples(index=False)]
+
+
 def _fin(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 
@@ -62,21 +67,21 @@ def _pois(
     out: list[PointOfInterest] = []
     ob = ev["order_blocks"]
     ob = ob[ob["ended_at"].isna() & (last - ob["confirmed_pos"] <= cfg.zone_max_age)]
-    for row in ob.itertuples(index=False):
-        brk = not pd.isna(row.breaker_at)
-        d = -row.direction if brk else row.direction
-        mit = not pd.isna(row.breaker_mitigated_at if brk else row.mitigated_at)
+    for row in _records(ob):
+        brk = not pd.isna(row["breaker_at"])
+        d = -row["direction"] if brk else row["direction"]
+        mit = not pd.isna(row["breaker_mitigated_at"] if brk else row["mitigated_at"])
         out.append(PointOfInterest(kind="breaker_block" if brk else "order_block",
-                                   direction=Direction.from_sign(d), top=row.top,
-                                   bottom=row.bottom, index=row.index,
-                                   confirmed_at=row.confirmed_at, mitigated=mit))  # fmt: skip
+                                   direction=Direction.from_sign(d), top=row["top"],
+                                   bottom=row["bottom"], index=row["index"],
+                                   confirmed_at=row["confirmed_at"], mitigated=mit))  # fmt: skip
     fv = ev["fvg"]
     fv = fv[fv["filled_at"].isna() & (last - fv["confirmed_pos"] <= cfg.zone_max_age)]
-    for row in fv.itertuples(index=False):
-        out.append(PointOfInterest(kind="fvg", direction=Direction.from_sign(row.direction),
-                                   top=row.top, bottom=row.bottom, index=row.index,
-                                   confirmed_at=row.confirmed_at,
-                                   mitigated=not pd.isna(row.mitigated_at)))  # fmt: skip
+    for row in _records(fv):
+        out.append(PointOfInterest(kind="fvg", direction=Direction.from_sign(row["direction"]),
+                                   top=row["top"], bottom=row["bottom"], index=row["index"],
+                                   confirmed_at=row["confirmed_at"],
+                                   mitigated=not pd.isna(row["mitigated_at"])))  # fmt: skip
     for i, p in enumerate(out):
         dist = 0.0 if p.bottom <= close <= p.top else min(abs(close - p.top), abs(close - p.bottom))
         out[i] = p.model_copy(update={"distance_atr": dist / atr if atr > 0 else None})
@@ -96,8 +101,8 @@ def _liquidity(r: SmcAnalysis, ev: dict[str, pd.DataFrame], cfg: SmcConfig) -> l
     pools = ev["liquidity"]
     live = pools["swept_at"].isna() & pools["taken_at"].isna()
     live &= last - pools["confirmed_pos"] <= cfg.zone_max_age
-    for row in pools[live].itertuples(index=False):
-        levels.append(("eqh" if row.side > 0 else "eql", float(row.level)))
+    for row in _records(pools[live]):
+        levels.append(("eqh" if row["side"] > 0 else "eql", float(row["level"])))
     return [
         LiquidityLevel(name=k, side="buy_side" if v > close else "sell_side", level=v)
         for k, v in levels

@@ -53,7 +53,9 @@ def smc_features(bars: pd.DataFrame, cfg: SmcConfig | None = None) -> pd.DataFra
     r = analyze(bars, cfg)
     fr = analysis_frame(r, bars.index)
     atr = np.where(r.atr > 0, r.atr, np.nan)
-    out = {f"dist_{c}": (fr[c].to_numpy() - r.bars.close) / atr for c in _LEVELS}
+    out: dict[str, np.ndarray] = {
+        f"dist_{c}": (fr[c].to_numpy() - r.bars.close) / atr for c in _LEVELS
+    }
     out.update({c: fr[c].to_numpy() for c in _STATES})
     out["sweep_bsl"] = fr["bsl_swept"].notna().to_numpy(dtype=np.float64)
     out["sweep_ssl"] = fr["ssl_swept"].notna().to_numpy(dtype=np.float64)

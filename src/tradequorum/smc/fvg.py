@@ -185,7 +185,7 @@ def fvg_side(a: BarArrays, atr: F64, *, bullish: bool, min_atr: float, join: boo
     if bullish:
         return FvgSide(*r)
     neg = [r[0], -r[2], -r[1], r[3], r[4], -r[6], -r[5], -r[8], -r[7]]
-    return FvgSide(*neg, r[9], r[10], -r[12], -r[11], r[13], r[14], r[15])
+    return FvgSide(*neg, r[9], r[10], -r[12], -r[11], r[13], r[14], r[15])  # type: ignore[arg-type, misc, call-arg]
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +218,7 @@ def detect_fvg(
     return FvgResult(fvg_frame(bars.index, bu, be), fvg_events(bars.index, bu, be))
 
 
-def fvg_frame(index: pd.DatetimeIndex, bu: FvgSide, be: FvgSide) -> pd.DataFrame:
+def fvg_frame(index: pd.Index, bu: FvgSide, be: FvgSide) -> pd.DataFrame:
     both = (bu.new > 0) & (be.new > 0)  # impossible: a candle closes either up or down
     assert not both.any()
     return frame(
@@ -237,7 +237,7 @@ def fvg_frame(index: pd.DatetimeIndex, bu: FvgSide, be: FvgSide) -> pd.DataFrame
     )
 
 
-def fvg_events(index: pd.DatetimeIndex, bu: FvgSide, be: FvgSide) -> pd.DataFrame:
+def fvg_events(index: pd.Index, bu: FvgSide, be: FvgSide) -> pd.DataFrame:
     pos = np.concatenate([bu.ev_pos, be.ev_pos])
     conf = np.concatenate([bu.ev_conf, be.ev_conf])
     d = np.concatenate([np.ones(len(bu.ev_pos)), -np.ones(len(be.ev_pos))])

@@ -5,6 +5,7 @@ All kernels work on positions; outputs go back on the bars' index. Nothing here 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,7 +59,7 @@ def to_arrays(bars: pd.DataFrame, *, name: str = "bars") -> BarArrays:
         if col.dtype != np.float64:
             raise DataError(f"{name} column {c!r} must be float64, got {col.dtype}")
         cols[c] = np.ascontiguousarray(col.to_numpy(dtype=np.float64))
-    t_ns = np.ascontiguousarray(idx.as_unit("ns").asi8.astype(np.int64))
+    t_ns = np.ascontiguousarray(pd.DatetimeIndex(idx).as_unit("ns").asi8.astype(np.int64))
     if len(t_ns) > 1 and not (np.diff(t_ns) > 0).all():
         raise DataError(
             f"{name} index must be strictly increasing (duplicates or out-of-order rows)"
@@ -94,7 +95,7 @@ def atr_sma(high: F64, low: F64, close: F64, period: int) -> F64:  # pragma: no 
     return out
 
 
-def frame(index: pd.DatetimeIndex, columns: dict[str, np.ndarray]) -> pd.DataFrame:
+def frame(index: pd.Index, columns: dict[str, np.ndarray]) -> pd.DataFrame:
     """A float64 DataFrame on ``index`` from equally long arrays."""
     return pd.DataFrame(
         {k: np.asarray(v, dtype=np.float64) for k, v in columns.items()}, index=index
@@ -102,7 +103,7 @@ def frame(index: pd.DatetimeIndex, columns: dict[str, np.ndarray]) -> pd.DataFra
 
 
 def event_table(
-    index: pd.DatetimeIndex, pos: I64, conf: I64, columns: dict[str, np.ndarray]
+    index: pd.Index, pos: I64, conf: I64, columns: Mapping[str, object]
 ) -> pd.DataFrame:
     """Event rows: ``index`` (time of the bar referred to), ``confirmed_at`` (first bar knowing it),
     their positions, and the given columns."""
@@ -116,13 +117,14 @@ def event_table(
     return pd.DataFrame(data)
 
 
-def time_at(index: pd.DatetimeIndex, pos: I64) -> pd.DatetimeIndex:
+def time_at(index: pd.Index, pos: I64) -> pd.DatetimeIndex:
     """Timestamps of positions, NaT where ``pos < 0`` (not happened yet)."""
     out = pd.DatetimeIndex(np.full(len(pos), np.datetime64("NaT", "ns")), tz="UTC")
     ok = pos >= 0
     if ok.any():
         vals = out.to_numpy().copy()
-        vals[ok] = index.as_unit("ns")[pos[ok]].tz_localize(None).to_numpy()
+        src = pd.DatetimeIndex(index).as_unit("ns")
+        vals[ok] = src[pos[ok]].tz_localize(None).to_numpy()
         out = pd.DatetimeIndex(vals).tz_localize("UTC")
     return out
 

@@ -150,7 +150,7 @@ class LiquidityResult:
     events: pd.DataFrame
 
 
-def liquidity_frame(index: pd.DatetimeIndex, bs: LiquiditySide, ss: LiquiditySide) -> pd.DataFrame:
+def liquidity_frame(index: pd.Index, bs: LiquiditySide, ss: LiquiditySide) -> pd.DataFrame:
     """Per bar: ``eqh``/``eql`` (pool created) and levels, sweeps and runs of each side, the
     nearest resting pool (and single swing level) above (buy-side) and below (sell-side)."""
     return frame(
@@ -172,7 +172,7 @@ def liquidity_frame(index: pd.DatetimeIndex, bs: LiquiditySide, ss: LiquiditySid
     )
 
 
-def liquidity_events(index: pd.DatetimeIndex, bs: LiquiditySide, ss: LiquiditySide) -> pd.DataFrame:
+def liquidity_events(index: pd.Index, bs: LiquiditySide, ss: LiquiditySide) -> pd.DataFrame:
     """Pools only (2+ members): ``side`` +1 buy-side (EQH), -1 sell-side (EQL)."""
     ev = np.concatenate([bs.ev, ss.ev], axis=1)
     side = np.concatenate([np.ones(bs.ev.shape[1]), -np.ones(ss.ev.shape[1])])

@@ -173,7 +173,7 @@ class ObResult:
     events: pd.DataFrame
 
 
-def ob_frame(index: pd.DatetimeIndex, bu: ObSide, be: ObSide) -> pd.DataFrame:
+def ob_frame(index: pd.Index, bu: ObSide, be: ObSide) -> pd.DataFrame:
     """Per-bar order-block columns (bullish breakers come from broken bearish blocks)."""
     new = bu.frame[0] - be.frame[0]
     pick = bu.frame[0] > 0
@@ -189,7 +189,7 @@ def ob_frame(index: pd.DatetimeIndex, bu: ObSide, be: ObSide) -> pd.DataFrame:
     return frame(index, cols)
 
 
-def ob_events(index: pd.DatetimeIndex, bu: ObSide, be: ObSide) -> pd.DataFrame:
+def ob_events(index: pd.Index, bu: ObSide, be: ObSide) -> pd.DataFrame:
     ev = np.concatenate([bu.ev, be.ev], axis=1)
     d = np.concatenate([np.ones(bu.ev.shape[1]), -np.ones(be.ev.shape[1])])
     o = np.argsort(ev[1], kind="stable")

@@ -31,7 +31,7 @@ def structure_kernel(
     sh_pos: I64,
     sl_pos: I64,
     on_close: bool,
-) -> tuple[F64, F64, F64, F64, I64, I64]:  # pragma: no cover - numba
+) -> tuple[F64, F64, F64, F64, F64, I64, I64]:  # pragma: no cover - numba
     """Per bar: trend after the bar; bullish/bearish break code (1 BOS, 2 CHoCH, 0 none);
     broken levels (NaN else); pivot positions of the broken swings (-1 else)."""
     m = len(close)
@@ -104,7 +104,7 @@ def compute_structure(a: BarArrays, length: int, on_close: bool) -> StructureArr
     """Swings of ``length`` and the structure they make, on arrays."""
     sh, sl, shp, slp, lh, ll = compute_swings(a, length)
     out = structure_kernel(a.open, a.high, a.low, a.close, sh, sl, shp, slp, on_close)
-    return StructureArrays(*out, sh, sl, shp, slp, lh, ll)
+    return StructureArrays(*out, sh, sl, shp, slp, lh, ll)  # type: ignore[misc]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +113,7 @@ class StructureResult:
     events: pd.DataFrame
 
 
-def structure_frame(s: StructureArrays, index: pd.DatetimeIndex, prefix: str = "") -> pd.DataFrame:
+def structure_frame(s: StructureArrays, index: pd.Index, prefix: str = "") -> pd.DataFrame:
     """Per-bar columns: trend, bos_bull, bos_bear, choch_bull, choch_bear (0/1), the broken
     levels and the current swing levels."""
     p = prefix
@@ -133,7 +133,7 @@ def structure_frame(s: StructureArrays, index: pd.DatetimeIndex, prefix: str = "
     )
 
 
-def structure_events(s: StructureArrays, index: pd.DatetimeIndex) -> pd.DataFrame:
+def structure_events(s: StructureArrays, index: pd.Index) -> pd.DataFrame:
     """One row per break: ``index`` (broken pivot), ``confirmed_at`` (breaking bar), ``direction``
     (+1/-1), ``kind`` ("BOS"/"CHoCH"), ``level``."""
     tu = np.flatnonzero(s.up > 0)

@@ -121,7 +121,7 @@ def detect_swings(bars: pd.DataFrame, *, length: int = 5) -> SwingResult:
     return SwingResult(fr, swing_events(bars.index, sh, sl, shp, slp))
 
 
-def swing_events(index: pd.DatetimeIndex, sh: F64, sl: F64, shp: I64, slp: I64) -> pd.DataFrame:
+def swing_events(index: pd.Index, sh: F64, sl: F64, shp: I64, slp: I64) -> pd.DataFrame:
     """Event table of accepted swings ordered by confirmation (highs before lows on a tie)."""
     th = np.flatnonzero(shp >= 0)
     tl = np.flatnonzero(slp >= 0)
