@@ -15,12 +15,13 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import pandas as pd
+from pydantic import ValidationError
 
 from tradequorum.agents.base import Agent, AgentContext, Task
 from tradequorum.consensus import ConflictFlags, Evaluation, evaluate
 from tradequorum.core.errors import AgentError, StateCorrupted
 from tradequorum.core.ids import IdSequence
-from tradequorum.core.types import Tier
+from tradequorum.core.types import Signal, Tier
 from tradequorum.state.json_store import read_json, write_json_atomic
 
 STATE_NAME = "evaluated_signal"
@@ -100,6 +101,33 @@ def _gather(task: Task, ctx: AgentContext, symbol: str) -> tuple[dict[str, Any],
     return signals, failed
 
 
+def _validated(
+    raw: Mapping[str, Any], symbol: str, timeframe: str, failed: set[str]
+) -> tuple[dict[str, Signal], list[str]]:
+    """Parse every gathered signal; a malformed, foreign or mislabelled one counts as a failed
+    source (with a note saying why) instead of failing the whole evaluation."""
+    good: dict[str, Signal] = {}
+    notes: list[str] = []
+    for source, value in raw.items():
+        data = dict(value) if isinstance(value, Mapping) else value
+        if isinstance(data, dict) and source not in SOURCE_VARS:  # external: drop unknown keys
+            data = {k: v for k, v in data.items() if k in Signal.model_fields}
+        try:
+            sig = data if isinstance(data, Signal) else Signal.model_validate(data)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = ".".join(str(x) for x in err["loc"])
+            notes.append(f"{source}: signal rejected ({loc}: {err['msg']})")
+            failed.add(source)
+            continue
+        if (sig.source, sig.symbol, sig.timeframe) != (source, symbol, timeframe):
+            notes.append(f"{source}: signal for {sig.source}/{sig.symbol}/{sig.timeframe} ignored")
+            failed.add(source)
+            continue
+        good[source] = sig
+    return good, notes
+
+
 def _read_state(ctx: AgentContext, var: str) -> Any:
     path = ctx.layout.signals(var)
     if not path.exists():
@@ -151,16 +179,13 @@ class SignalEvaluator(Agent):
     def evaluate(self, task: Task, ctx: AgentContext) -> Evaluation:
         symbol = task_symbol(task, ctx, self.name)
         tf = str(task.params.get("timeframe", ctx.settings.timeframe))
-        signals, failed = _gather(task, ctx, symbol)
+        raw, failed = _gather(task, ctx, symbol)
+        signals, notes = _validated(raw, symbol, tf, failed)
         bar = task.params.get("bar")
         ts = pd.Timestamp(bar) if bar else None
         ids = None
         if ts is not None or signals:
-            stamp = (
-                ts
-                if ts is not None
-                else max(pd.Timestamp(s["timestamp"]) for s in signals.values())
-            )
+            stamp = ts if ts is not None else max(s.ts for s in signals.values())
             ids = bar_ids("ESC", stamp, symbol, ctx.settings.symbols, 0)
         cap = task.params.get("max_tier")
         ev = evaluate(
@@ -174,6 +199,8 @@ class SignalEvaluator(Agent):
             ids=ids,
             max_tier=Tier(str(cap)) if cap else Tier.A,
         )
+        if notes:
+            ev = ev.model_copy(update={"notes": notes})
         if ctx.write_state:
             merge_keyed(ctx.layout.signals(STATE_NAME), symbol, ev.model_dump(mode="json"))
         return ev

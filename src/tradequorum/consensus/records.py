@@ -69,7 +69,7 @@ class Evaluation(BaseModel):
 
     ``tradeable`` is true exactly when ``tier`` is A, B or C; ``direction`` is the consensus side
     (neutral when there is none). ``stop``/``suggested_entry``/``targets`` come from the strongest
-    winning vote that carries them.
+    winning vote that carries them. ``notes`` say why a source's signal was not counted.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -91,6 +91,7 @@ class Evaluation(BaseModel):
     suggested_entry: tuple[float, float] | None = None
     stop: float | None = None
     targets: list[float] | None = None
+    notes: list[str] = Field(default_factory=list)
 
 
 __all__ = [

@@ -273,3 +273,24 @@ def test_risk_manager_bad_portfolio_is_vetoed_not_raised(
     )
     assert not out.approved and needle in out.rationale  # type: ignore[attr-defined]
     assert out.checks[0].code == "INPUT_PORTFOLIO"  # type: ignore[attr-defined]
+
+
+def test_signal_evaluator_malformed_optional_signal_counts_as_failed_with_a_note(
+    tmp_path: Path, market: Market
+) -> None:
+    ctx = ctx_for(tmp_path, market)
+    bar = market.bars("BTC/USDT", "1m").index[-1]
+    inputs = {
+        "smc_signals": sig("smc", "bullish", 0.8, bar),
+        "ml_signals": sig("ml_model", "bullish", 0.7, bar),
+        "microstructure_signals": sig("microstructure", "sideways", 0.4, bar),
+        "llm_agent": {**sig("llm_agent", "bullish", 0.9, bar), "thoughts": "long BTC"},
+    }
+    ev = SignalEvaluator().handle(
+        task("signal-evaluator", "evaluate", symbol="BTC/USDT", bar=bar.isoformat(), inputs=inputs),
+        ctx,
+    )
+    assert ev.tradeable and ev.notes[0].startswith("microstructure: signal rejected (direction")  # type: ignore[attr-defined]
+    roles = {v.source: (v.role, v.status) for v in ev.votes}  # type: ignore[attr-defined]
+    assert roles["microstructure"] == ("optional", "failed")
+    assert roles["llm_agent"] == ("external", "voted")
