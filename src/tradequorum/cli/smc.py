@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tradequorum.config.settings import CONFIG_FILE, Settings, load_settings
+from tradequorum.config.settings import Settings
 from tradequorum.core.errors import DataError
 
 smc_app = typer.Typer(help="Smart Money Concepts: chart and latest signal.", no_args_is_help=True)
@@ -24,11 +24,9 @@ TO = typer.Option(None, "--to", help="last bar (UTC)")
 
 
 def _settings(home: Path | None) -> Settings:
-    if home is None:
-        return load_settings(None)
-    cfg = home.expanduser() / CONFIG_FILE
-    base = load_settings(cfg if cfg.exists() else None)
-    return base.model_copy(update={"home": home.expanduser()})
+    from tradequorum.cli.model import settings_for  # the shared home -> settings rule
+
+    return settings_for(home)
 
 
 def _load(

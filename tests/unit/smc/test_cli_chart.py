@@ -66,3 +66,18 @@ def test_cli_smc_empty_window_is_a_data_error(window: tuple[str, str]) -> None:
     res = CliRunner().invoke(app, args)
     assert res.exit_code != 0
     assert "need at least 3" in str(res.exception)
+
+
+def test_cli_smc_chart_reads_symbol_window_from_the_home_store(tmp_path: Path) -> None:
+    from tradequorum.data.store import ParquetStore
+    from tradequorum.state.layout import HomeLayout
+
+    bars = load_shared_bars(BTC, nrows=2000)[["open", "high", "low", "close", "volume"]]
+    ParquetStore(HomeLayout(tmp_path).store).append(bars, "BTC/USDT", "1m")
+    out = tmp_path / "c.html"
+    args = ["smc", "chart", "--symbol", "BTC/USDT", "--home", str(tmp_path),
+            "--from", "2025-10-29 10:00", "--to", "2025-10-29 16:00", "--out", str(out)]  # fmt: skip
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "361 bars" in res.output
+    assert out.stat().st_size > 1_000_000
