@@ -24,6 +24,11 @@ from tradequorum.state.journal import Journal
 
 _CONSENSUS_FIELDS = ("outcome", "direction", "strength", "conviction", "tier", "tradeable", "stop")
 _SIGNAL_FIELDS = set(Signal.model_fields)
+_VOTE_SOURCES = {
+    "smc": "smc_signals",
+    "ml_model": "ml_signals",
+    "microstructure": "microstructure_signals",
+}
 
 
 @dataclass
@@ -63,17 +68,22 @@ def _rederive_consensus(
 ) -> tuple[dict[str, Any] | None, list[str]]:
     if rec.consensus is None:
         return None, []
-    signals = {}
+    from tradequorum.agents.signal_evaluator import AGENT_SOURCES, find_signal, is_failed
+
+    signals: dict[str, Signal] = {}
+    failed = {AGENT_SOURCES[a] for a in rec.failed_agents if a in AGENT_SOURCES}
     for out in rec.votes.values():
-        sig = extract_signal(out)
+        found = find_signal(out, rec.symbol)
+        sig = extract_signal(found) if found is not None else None
         if sig is not None:
             signals[sig.source] = sig
+        elif is_failed(out):
+            failed |= {s for s, v in _VOTE_SOURCES.items() if rec.votes.get(v) is out}
     cfg = settings.consensus
-    failed = [s for s in (*cfg.required, *cfg.optional) if s not in signals]
     ev = evaluate(
         signals,
         cfg,
-        failed=failed,
+        failed=sorted(failed),
         symbol=rec.symbol,
         timeframe=rec.timeframe,
         timestamp=pd.Timestamp(rec.bar),

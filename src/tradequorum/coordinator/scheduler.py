@@ -1,0 +1,131 @@
+"""``quorum run``: APScheduler drives the real-time workflow at each bar close (plus a grace),
+training weekly and daily operations at the configured start of the trading day.
+
+Start-up first catches up: every bar stored after the last completed one is replayed through the
+same coordinator (a crash loses nothing and repeats nothing), then the scheduler takes over.
+SIGINT/SIGTERM set a stop event; the scheduler finishes the running job and the journal closes.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from tradequorum.core.clock import Clock
+from tradequorum.core.errors import ConfigError
+from tradequorum.core.timeframes import timeframe_delta, timeframe_seconds
+
+logger = logging.getLogger(__name__)
+
+
+def bar_close_trigger(timeframe: str, grace_s: float) -> CronTrigger:
+    """A cron trigger firing ``grace_s`` seconds after every close of a ``timeframe`` bar (UTC)."""
+    sec = timeframe_seconds(timeframe)
+    grace = int(grace_s)
+    if grace >= 60:
+        raise ConfigError("schedule.bar_close_grace_s must be < 60 s")
+    if sec % 86400 == 0:
+        return CronTrigger(hour=0, minute=0, second=grace, timezone="UTC")
+    if sec % 3600 == 0:
+        return CronTrigger(hour=f"*/{sec // 3600}", minute=0, second=grace, timezone="UTC")
+    if sec % 60 == 0:
+        return CronTrigger(minute=f"*/{sec // 60}", second=grace, timezone="UTC")
+    raise ConfigError(f"timeframe {timeframe} is not schedulable (whole minutes, hours or days)")
+
+
+def last_closed_bar(now: pd.Timestamp, timeframe: str) -> pd.Timestamp:
+    """Open time of the newest bar whose close is at or before ``now``."""
+    step = timeframe_delta(timeframe)
+    return (now.tz_convert("UTC").floor(step)) - step
+
+
+def daily_trigger(hhmm: str) -> CronTrigger:
+    hour, _, minute = hhmm.partition(":")
+    return CronTrigger(hour=int(hour), minute=int(minute or 0), timezone="UTC")
+
+
+class LiveScheduler:
+    """Owns the APScheduler jobs; ``coordinator`` is a :class:`Coordinator` on a live clock."""
+
+    def __init__(self, coordinator: Any, clock: Clock) -> None:
+        self.coordinator = coordinator
+        self.clock = clock
+        self.scheduler = BackgroundScheduler(timezone="UTC")
+        self._lock = threading.Lock()  # one workflow at a time over the shared journal
+
+    def _guard(self, name: str, fn: Callable[[], object]) -> Callable[[], None]:
+        def job() -> None:
+            with self._lock:
+                try:
+                    fn()
+                except Exception:
+                    logger.exception("scheduled job %s failed", name)
+
+        return job
+
+    def bar_job(self) -> None:
+        c = self.coordinator
+        c.run_bar(last_closed_bar(self.clock.now(), c.settings.timeframe))
+
+    def start(self) -> None:
+        c = self.coordinator
+        s = c.settings.schedule
+        self.scheduler.add_job(
+            self._guard("realtime", self.bar_job),
+            bar_close_trigger(c.settings.timeframe, s.bar_close_grace_s),
+            id="realtime_signal_generation",
+            max_instances=1,
+            coalesce=True,
+        )
+        self.scheduler.add_job(
+            self._guard("training", lambda: c.run_workflow("model_training_cycle")),
+            CronTrigger.from_crontab(s.training_cron, timezone="UTC"),
+            id="model_training_cycle",
+        )
+        self.scheduler.add_job(
+            self._guard("daily", lambda: c.run_workflow("daily_operations")),
+            daily_trigger(s.daily_ops_utc),
+            id="daily_operations",
+        )
+        self.scheduler.start()
+        logger.info("scheduler started: %s", [j.id for j in self.scheduler.get_jobs()])
+
+    def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        logger.info("scheduler stopped")
+
+
+def run_until_stopped(live: LiveScheduler, stop: threading.Event | None = None) -> None:
+    """Start, wait for SIGINT/SIGTERM (or ``stop``), then stop cleanly."""
+    stop = stop or threading.Event()
+
+    def handler(signum: int, frame: object) -> None:
+        logger.info("signal %s received: stopping", signum)
+        stop.set()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, handler)
+        signal.signal(signal.SIGTERM, handler)
+    live.start()
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        live.stop()
+
+
+__all__ = [
+    "LiveScheduler",
+    "bar_close_trigger",
+    "daily_trigger",
+    "last_closed_bar",
+    "run_until_stopped",
+]
