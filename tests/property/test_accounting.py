@@ -124,3 +124,42 @@ def test_engine_equals_plain_python_reference_replay(
     pos, eq = reference_equity(ohlc, atr, d, sig["stop"].to_numpy(), sig["target"].to_numpy(), s)
     np.testing.assert_array_equal(res.positions[:, 0], pos)
     np.testing.assert_array_equal(res.equity, eq)
+
+
+units_st = arrays(
+    np.float64, N, elements=st.one_of(st.just(np.nan), st.just(0.0), st.floats(-50.0, 50.0))
+)
+
+
+@given(bars=bars_st, units=units_st, stop_pct=stop_st, tgt=st.booleans(), s=settings_st)
+def test_engine_target_units_equal_plain_python_reference_replay(
+    bars: pd.DataFrame, units: np.ndarray, stop_pct: np.ndarray, tgt: bool, s: EngineSettings
+) -> None:
+    from tests.unit.backtest.reference import reference_equity
+    from tradequorum.backtest.engine import run_arrays
+    from tradequorum.backtest.kernels import MODE_TARGET_UNITS
+
+    sig = _signals(bars, np.sign(units), stop_pct, tgt)
+    ohlc = tuple(bars[c].to_numpy() for c in ("open", "high", "low", "close"))
+    pos, _, equity, _, _, _ = run_arrays(
+        ohlc,  # type: ignore[arg-type]
+        units,
+        s,
+        mode=MODE_TARGET_UNITS,
+        stop=sig["stop"].to_numpy(),
+        target=sig["target"].to_numpy(),
+    )
+    from tradequorum.backtest.indicators import wilder_atr
+
+    atr = wilder_atr(ohlc[1], ohlc[2], ohlc[3], s.atr_period)
+    ref_pos, ref_eq = reference_equity(
+        ohlc,
+        atr,
+        units,
+        sig["stop"].to_numpy(),
+        sig["target"].to_numpy(),
+        s,
+        units_mode=True,
+    )
+    np.testing.assert_array_equal(pos[:, 0], ref_pos)
+    np.testing.assert_array_equal(equity, ref_eq)

@@ -49,6 +49,17 @@ def _decide(
     return d * units, stop
 
 
+def _decide_units(
+    x: float, pos: float, block: float, stop_in: float, s: EngineSettings
+) -> tuple[float | None, float]:
+    """Target-units mode: the wanted position as given; only explicit stops."""
+    want = 0.0 if (x < 0 and not s.allow_short) else x
+    d = _sign(want)
+    if d != 0 and d == block and _sign(pos) != d:
+        return None, math.nan
+    return want, stop_in
+
+
 def reference_equity(
     ohlc: tuple[np.ndarray, ...],
     atr: np.ndarray,
@@ -56,8 +67,10 @@ def reference_equity(
     stop_in: np.ndarray,
     tgt_in: np.ndarray,
     s: EngineSettings,
+    *,
+    units_mode: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(positions, equity) per bar."""
+    """(positions, equity) per bar; ``units_mode``: ``sig`` holds wanted signed units."""
     o, h, lo, c = ohlc
     cash, pos, block, stop, tgt = s.initial_equity, 0.0, 0.0, math.nan, math.nan
     positions: list[float] = []
@@ -67,9 +80,12 @@ def reference_equity(
         if t > 0 and math.isfinite(sig[t - 1]):
             if block != 0 and _sign(sig[t - 1]) != block:
                 block = 0.0
-            want, new_stop = _decide(
-                sig[t - 1], pos, block, equity[-1], c[t - 1], atr_prev, stop_in[t - 1], s
-            )
+            if units_mode:
+                want, new_stop = _decide_units(sig[t - 1], pos, block, stop_in[t - 1], s)
+            else:
+                want, new_stop = _decide(
+                    sig[t - 1], pos, block, equity[-1], c[t - 1], atr_prev, stop_in[t - 1], s
+                )
             if want is not None and want != pos:
                 d_new = _sign(want)
                 opening = d_new != 0 and d_new != _sign(pos)
