@@ -80,12 +80,13 @@ def reference_equity(
         if t > 0 and math.isfinite(sig[t - 1]):
             if block != 0 and _sign(sig[t - 1]) != block:
                 block = 0.0
-            if units_mode:
-                want, new_stop = _decide_units(sig[t - 1], pos, block, stop_in[t - 1], s)
-            else:
-                want, new_stop = _decide(
+            want, new_stop = (
+                _decide_units(sig[t - 1], pos, block, stop_in[t - 1], s)
+                if units_mode
+                else _decide(
                     sig[t - 1], pos, block, equity[-1], c[t - 1], atr_prev, stop_in[t - 1], s
                 )
+            )
             if want is not None and want != pos:
                 d_new = _sign(want)
                 opening = d_new != 0 and d_new != _sign(pos)
