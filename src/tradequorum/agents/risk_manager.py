@@ -75,6 +75,16 @@ def _positions(
     return out
 
 
+def _daily_closes(ctx: AgentContext, symbol: str, tf: str, days: int) -> pd.Series | None:
+    """Closes for the daily correlation: closed ``1d`` bars when the market view has enough of
+    them (the data layer resamples complete days), else the trading timeframe's closes."""
+    daily = _bars(ctx, symbol, "1d")
+    if daily is not None and len(daily) > min(days, 6):
+        return daily["close"]
+    bars = _bars(ctx, symbol, tf)
+    return None if bars is None else bars["close"]
+
+
 def _market(
     ctx: AgentContext, symbol: str, tf: str, held: list[str], flags: Mapping[str, Any]
 ) -> MarketInfo:
@@ -90,11 +100,13 @@ def _market(
     )
     atr = float(reg["atr"].iloc[-1])
     pct = float(reg["vol_percentile"].iloc[-1])
-    closes = {symbol: bars["close"]}
-    for other in held:
-        ob = _bars(ctx, other, tf)
-        if ob is not None and other != symbol:
-            closes[other] = ob["close"]
+    closes: dict[str, pd.Series] = {}
+    for sym in [symbol, *(h for h in held if h != symbol)]:
+        close = _daily_closes(ctx, sym, tf, cfg.correlation_lookback_days)
+        if close is not None:
+            closes[sym] = close
+    if symbol not in closes:
+        closes[symbol] = bars["close"]
     corr = daily_correlation(closes, lookback_days=cfg.correlation_lookback_days)
     row = corr.loc[symbol].to_numpy(dtype="float64", na_value=math.nan)
     correlations = {

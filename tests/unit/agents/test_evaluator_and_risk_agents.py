@@ -15,6 +15,7 @@ from tradequorum.agents.signal_evaluator import SignalEvaluator
 from tradequorum.config import Settings
 from tradequorum.core.clock import FixedClock
 from tradequorum.core.errors import DataError
+from tradequorum.risk import daily_correlation
 from tradequorum.state import HomeLayout, read_json, write_json_atomic
 
 DATA = "binance-spot-1m-btc-eth-taker-2025-10/{}_1m.csv"
@@ -294,3 +295,37 @@ def test_signal_evaluator_malformed_optional_signal_counts_as_failed_with_a_note
     roles = {v.source: (v.role, v.status) for v in ev.votes}  # type: ignore[attr-defined]
     assert roles["microstructure"] == ("optional", "failed")
     assert roles["llm_agent"] == ("external", "voted")
+
+
+def test_risk_manager_correlated_exposure_uses_daily_correlation_of_real_pairs(
+    tmp_path: Path,
+) -> None:
+    folder = "binance-spot-1m-btc-eth-bnb-2024-01/{}_1min_sample.csv"
+    month = Market(
+        {
+            "BTC/USDT": load_shared_bars(folder.format("BTCUSDT")),
+            "ETH/USDT": load_shared_bars(folder.format("ETHUSDT")),
+        }
+    )
+    ctx = ctx_for(tmp_path, month)
+    ev = evaluate_btc(ctx, month)
+    bar = month.bars("BTC/USDT", "1m").index[-1]
+    out = RiskManagerAgent().handle(
+        task(
+            "risk-manager",
+            "assess_trade",
+            symbol="BTC/USDT",
+            bar=bar.isoformat(),
+            inputs={"evaluated_signal": ev},
+            portfolio={"equity": 100_000.0, "positions": {"ETH/USDT": 5.0}},
+        ),
+        ctx,
+    )
+    rho = daily_correlation(
+        {s: month.bars(s, "1m")["close"] for s in ("BTC/USDT", "ETH/USDT")}
+    ).loc["BTC/USDT", "ETH/USDT"]
+    eth = 5.0 * float(month.bars("ETH/USDT", "1m")["close"].iloc[-1])
+    btc = out.final_notional  # type: ignore[attr-defined]
+    check = next(c for c in out.checks if c.code == "CORRELATED_EXPOSURE")  # type: ignore[attr-defined]
+    expected = btc + eth if rho >= 0.7 else btc
+    assert out.approved and check.value == pytest.approx(expected, rel=1e-9)  # type: ignore[attr-defined]
