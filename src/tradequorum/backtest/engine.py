@@ -23,7 +23,7 @@ The event semantics live in :mod:`tradequorum.backtest.kernels` and the fill mod
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -89,7 +89,7 @@ class EngineSettings:
             atr_stop_multiple=risk.atr_stop_multiple,
             atr_period=risk.atr_period,
         )
-        return _replace(base, overrides)
+        return replace(base, **overrides) if overrides else base  # type: ignore[arg-type]
 
     def kernel_params(self) -> FloatArray:
         return np.array(
@@ -106,12 +106,6 @@ class EngineSettings:
             ],
             dtype=np.float64,
         )
-
-
-def _replace(s: EngineSettings, overrides: Mapping[str, float | int | bool]) -> EngineSettings:
-    from dataclasses import replace
-
-    return replace(s, **overrides) if overrides else s  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)
