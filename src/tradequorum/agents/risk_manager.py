@@ -35,7 +35,11 @@ from tradequorum.risk.manager import RiskManager, veto
 from tradequorum.risk.model_risk import ModelRiskAssessment, assess_model
 from tradequorum.risk.records import Approval, MarketInfo, OrderRequest, Position
 from tradequorum.risk.state import RiskState, load_risk_state, save_risk_state, update_equity
-from tradequorum.risk.volatility import daily_correlation, volatility_regime
+from tradequorum.risk.volatility import (
+    annualized_volatility,
+    daily_correlation,
+    volatility_regime,
+)
 from tradequorum.state.json_store import read_json, write_json_atomic
 
 APPROVALS = "trade_approvals"
@@ -114,9 +118,16 @@ def _market(
         for s, v in zip(corr.columns, row, strict=True)
         if s != symbol and math.isfinite(v)
     }
+    vol = annualized_volatility(
+        bars,
+        timeframe=tf,
+        window_bars=cfg.vol_regime_window_bars,
+        calendar=ctx.settings.backtest.calendar,
+    )
     return MarketInfo(
         price=float(bars["close"].iloc[-1]),
         atr=atr,
+        annual_volatility=vol if math.isfinite(vol) else None,
         vol_percentile=pct if math.isfinite(pct) else None,
         extreme_volatility=bool(flags.get("extreme", False)),
         correlations=correlations,

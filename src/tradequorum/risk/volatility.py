@@ -13,6 +13,7 @@ from numba import njit
 
 from tradequorum.core.bars import ensure_bars
 from tradequorum.core.errors import DataError
+from tradequorum.core.timeframes import bars_per_year
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -81,6 +82,19 @@ def volatility_regime(
     )
 
 
+def annualized_volatility(
+    bars: pd.DataFrame, *, timeframe: str, window_bars: int = 1440, calendar: str = "crypto"
+) -> float:
+    """Realized volatility of the last ``window_bars`` log close-to-close returns, annualized
+    by the timeframe's bars per year (NaN with fewer than 20 returns). Causal: closed bars only.
+    """
+    close = bars["close"].to_numpy(np.float64)[-(window_bars + 1) :]
+    if close.size < 21 or not np.all(close > 0):
+        return float("nan")
+    r = np.diff(np.log(close))
+    return float(np.std(r, ddof=1) * np.sqrt(bars_per_year(timeframe, calendar=calendar)))
+
+
 def daily_correlation(
     closes: Mapping[str, pd.Series], *, lookback_days: int = 30, min_days: int = 5
 ) -> pd.DataFrame:
@@ -99,4 +113,4 @@ def daily_correlation(
     return frame.corr(min_periods=min_days)
 
 
-__all__ = ["compute_atr", "daily_correlation", "volatility_regime"]
+__all__ = ["annualized_volatility", "compute_atr", "daily_correlation", "volatility_regime"]

@@ -329,3 +329,22 @@ def test_risk_manager_correlated_exposure_uses_daily_correlation_of_real_pairs(
     check = next(c for c in out.checks if c.code == "CORRELATED_EXPOSURE")  # type: ignore[attr-defined]
     expected = btc + eth if rho >= 0.7 else btc
     assert out.approved and check.value == pytest.approx(expected, rel=1e-9)  # type: ignore[attr-defined]
+
+
+def test_risk_manager_vol_target_sizing_uses_realized_volatility(
+    tmp_path: Path, market: Market
+) -> None:
+    ctx = ctx_for(tmp_path, market)
+    ctx.settings = Settings(home=tmp_path, symbols=("BTC/USDT",), risk={"sizing": "vol_target"})
+    ev = evaluate_btc(ctx, market)
+    out = RiskManagerAgent().handle(
+        task(
+            "risk-manager",
+            "assess_trade",
+            symbol="BTC/USDT",
+            inputs={"evaluated_signal": ev},
+            portfolio={"equity": 100_000.0},
+        ),
+        ctx,
+    )
+    assert out.approved and out.final_units > 0  # type: ignore[attr-defined]

@@ -21,6 +21,7 @@ from tradequorum.risk import (
     volatility_regime,
 )
 from tradequorum.risk.daily import daily_risk_update
+from tradequorum.risk.volatility import annualized_volatility
 
 CFG = RiskConfig()
 T0 = pd.Timestamp("2024-01-01 00:00", tz="UTC")  # a Monday
@@ -125,3 +126,18 @@ def test_daily_correlation_on_real_pairs() -> None:
     eth = load_shared_bars("binance-spot-1m-btc-eth-bnb-2024-01/ETHUSDT_1min_sample.csv")
     corr = daily_correlation({"BTC/USDT": btc["close"], "ETH/USDT": eth["close"]})
     assert 0.3 < corr.loc["BTC/USDT", "ETH/USDT"] <= 1.0
+
+
+def test_annualized_volatility_recovers_the_simulated_sigma() -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    n = 20_000
+    close = 100.0 * np.exp(np.cumsum(rng.normal(0.0, 0.001, n)))
+    idx = pd.date_range(T0, periods=n, freq="1min")
+    bars = pd.DataFrame(
+        {"open": close, "high": close, "low": close, "close": close, "volume": 1.0}, index=idx
+    )
+    vol = annualized_volatility(bars, timeframe="1m", window_bars=n)
+    assert vol == pytest.approx(0.001 * math.sqrt(365 * 1440), rel=0.02)
+    assert math.isnan(annualized_volatility(bars.iloc[:10], timeframe="1m"))
