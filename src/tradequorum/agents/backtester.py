@@ -188,8 +188,8 @@ class Backtester(Agent):
             timeframe=timeframe,
             calendar=ctx.settings.backtest.calendar,
             symbol=symbol,
-            n_jobs=int(task.params.get("n_jobs", 1)),
-            scheduler=task.params.get("scheduler"),
+            n_jobs=int(task.params.get("n_jobs", wf.n_jobs)),
+            scheduler=task.params.get("scheduler", wf.scheduler),
         )
         paths: tuple[Path | None, Path | None] = (None, None)
         if ctx.write_state:

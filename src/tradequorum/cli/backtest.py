@@ -114,7 +114,7 @@ def wfo_cmd(
     test: int | None = typer.Option(None, help="test period (default 63)"),
     unit: str | None = typer.Option(None, help="days (default) or bars"),
     anchored: bool | None = typer.Option(None, "--anchored/--rolling"),
-    jobs: int = typer.Option(1, help="local worker processes (-1: all cores)"),
+    jobs: int | None = typer.Option(None, help="local worker processes (-1: all cores)"),
     scheduler: str | None = typer.Option(None, help="Dask scheduler address tcp://host:8786"),
     out_dir: Path | None = typer.Option(
         None, help="folder for the JSON files (default <home>/backtests)"
@@ -152,8 +152,8 @@ def wfo_cmd(
         timeframe=tf,
         calendar=s.backtest.calendar,
         symbol=symbol or file.stem,
-        n_jobs=jobs,
-        scheduler=scheduler,
+        n_jobs=wf.n_jobs if jobs is None else jobs,
+        scheduler=scheduler or wf.scheduler,
     )
     folder = out_dir or HomeLayout(s.home_path).backtests
     p1, p2 = write_wfo(run, folder)

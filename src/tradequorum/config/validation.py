@@ -33,4 +33,6 @@ class WalkForwardConfig(Section):
     pbo_blocks: int = Field(16, ge=2)
     search: Literal["grid", "random", "optuna"] = "grid"
     max_trials: int = Field(200, ge=1)
+    n_jobs: int = Field(1, ge=-1, description="local worker processes (-1: all cores)")
+    scheduler: str | None = Field(None, description="Dask scheduler address, e.g. tcp://host:8786")
     criteria: WfoCriteria = WfoCriteria()
