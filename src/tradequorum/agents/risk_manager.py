@@ -144,9 +144,10 @@ def _evaluation(task: Task, ctx: AgentContext, symbol: str) -> Mapping[str, Any]
     return ev if isinstance(ev, Mapping) else None
 
 
-def _order(ev: Mapping[str, Any], symbol: str, units: Any) -> OrderRequest:
-    """The order implied by a tradeable evaluation."""
+def _order(ev: Mapping[str, Any], symbol: str, params: Mapping[str, Any]) -> OrderRequest:
+    """The order implied by a tradeable evaluation (``units`` and the Kelly inputs from params)."""
     targets = ev.get("targets") or []
+    units = params.get("units")
     return OrderRequest(
         symbol=symbol,
         direction=str(ev.get("direction")),
@@ -154,6 +155,9 @@ def _order(ev: Mapping[str, Any], symbol: str, units: Any) -> OrderRequest:
         units=float(units) if units is not None else None,
         stop=ev.get("stop"),
         target=targets[0] if targets else None,
+        win_probability=params.get("win_probability"),
+        payoff_ratio=params.get("payoff_ratio"),
+        decision_id=params.get("decision_id"),
     )
 
 
@@ -205,7 +209,7 @@ class RiskManagerAgent(Agent):
                 symbol, "EVALUATION", "tradeable evaluation", why + ": no trade", now=now, ids=ids
             )
         else:
-            order = _order(ev, symbol, task.params.get("units"))
+            order = _order(ev, symbol, task.params)
             flags = task.params.get("flags") or {}
             market = _market(ctx, symbol, tf, list(state.positions), flags)
             approval = RiskManager(ctx.settings.risk).assess(order, state, market, now=now, ids=ids)
