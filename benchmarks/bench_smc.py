@@ -189,6 +189,18 @@ def _agreement(eur: pd.DataFrame, p: Any) -> dict[str, Any]:
         set(zip(lq["index_pos"], lq["side"], strict=True)),
         {(i, pl[i]) for i in np.flatnonzero(~np.isnan(pl))},
     )
+    # the peer's tolerance is 1 % of the whole file's range; ours in ATR: compare at the same width
+    from tradequorum.smc.inputs import atr_sma, to_arrays
+
+    a = to_arrays(eur)
+    width = (eur["high"].max() - eur["low"].min()) * 0.01
+    tol = float(width / np.nanmedian(atr_sma(a.high, a.low, a.close, 14)))
+    lq2 = smc.detect_liquidity(eur, length=LENGTH, tolerance_atr=tol).events
+    res["liquidity_same_width"] = _jaccard(
+        set(zip(lq2["index_pos"], lq2["side"], strict=True)),
+        {(i, pl[i]) for i in np.flatnonzero(~np.isnan(pl))},
+    )
+    res["liquidity_same_width"]["tolerance_atr"] = round(tol, 3)
     return res
 
 
