@@ -8,11 +8,13 @@ Actions
     ``state/signals/smc_signals.json`` keyed by symbol.
 ``daily_structure_map``
     Same params. HTF bias per ``settings.htf_timeframes``, key points of interest and liquidity
-    levels, for the daily-operations workflow.
+    levels, for the daily-operations workflow; read-merge-writes
+    ``state/signals/smc_daily_structure.json`` keyed by symbol.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -26,6 +28,7 @@ from tradequorum.smc.signals import latest_signal
 from tradequorum.state.json_store import read_json, write_json_atomic
 
 SIGNAL_FILE = "smc_signals"
+MAP_FILE = "smc_daily_structure"
 
 
 class SmcAnalyzeResult(BaseModel):
@@ -48,8 +51,9 @@ def _symbols(task: Task, ctx: AgentContext) -> list[str]:
     return list(ctx.settings.symbols)
 
 
-def _merge_write(ctx: AgentContext, signals: dict[str, Signal]) -> None:
-    path = ctx.layout.signals(SIGNAL_FILE)
+def _merge_write(ctx: AgentContext, entries: Mapping[str, BaseModel], name: str) -> None:
+    """Read-merge-write ``state/signals/<name>.json`` keyed by symbol."""
+    path = ctx.layout.signals(name)
     current: dict[str, Any] = {}
     if path.exists():
         try:
@@ -57,8 +61,8 @@ def _merge_write(ctx: AgentContext, signals: dict[str, Signal]) -> None:
             current = loaded if isinstance(loaded, dict) else {}
         except StateCorrupted:
             current = {}  # a corrupt file is replaced by fresh, valid signals
-    for sym, sig in signals.items():
-        current[sym] = sig.model_dump(mode="json")
+    for sym, entry in entries.items():
+        current[sym] = entry.model_dump(mode="json")
     write_json_atomic(path, current)
 
 
@@ -80,7 +84,7 @@ class SmcPatternRecognizer(Agent):
                 raise AgentError(f"{self.name}: {sym} {tf} has {len(bars)} bars; need at least 3")
             out[sym] = latest_signal(bars, cfg, symbol=sym, timeframe=tf)
         if ctx.write_state:
-            _merge_write(ctx, out)
+            _merge_write(ctx, out, SIGNAL_FILE)
         return SmcAnalyzeResult(signals=out)
 
     def daily_structure_map(self, task: Task, ctx: AgentContext) -> SmcDailyMapResult:
@@ -99,7 +103,15 @@ class SmcPatternRecognizer(Agent):
             maps[sym] = daily_structure_map(
                 bars, ctx.settings.smc, symbol=sym, timeframe=tf, htf_timeframes=htfs
             )
+        if ctx.write_state:
+            _merge_write(ctx, maps, MAP_FILE)
         return SmcDailyMapResult(maps=maps)
 
 
-__all__ = ["SIGNAL_FILE", "SmcAnalyzeResult", "SmcDailyMapResult", "SmcPatternRecognizer"]
+__all__ = [
+    "MAP_FILE",
+    "SIGNAL_FILE",
+    "SmcAnalyzeResult",
+    "SmcDailyMapResult",
+    "SmcPatternRecognizer",
+]

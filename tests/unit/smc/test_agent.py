@@ -91,6 +91,8 @@ def test_agent_daily_structure_map_lists_bias_pois_and_liquidity(
     assert m["points_of_interest"] and m["liquidity"]
     assert {lv["name"] for lv in m["liquidity"]} >= {"pdh", "pdl"}
     json.dumps(out)
+    written = json.loads(ctx.layout.signals("smc_daily_structure").read_text())
+    assert written["BTC/USDT"] == m
 
 
 def test_agent_with_too_few_bars_fails_with_agent_error(tmp_path: Path, btc: pd.DataFrame) -> None:
