@@ -11,6 +11,7 @@ from tests.conftest import load_shared_bars, shared_file
 from tradequorum import smc
 from tradequorum.config.smc import SmcConfig
 from tradequorum.core.causality import audit_lookahead, audit_recursive, audit_repaint
+from tradequorum.core.timeframes import timeframe_seconds
 
 CFG = SmcConfig()
 BTC_TAKER = "binance-spot-1m-btc-eth-taker-2025-10/BTCUSDT_1m.csv"
@@ -18,24 +19,27 @@ BTC_Q4 = "binance-spot-1m-4sym-2022-2025/Q4_2024/BTCUSDT_1m.csv"
 EURUSD = "smc-eurusd-15m-2022-2023/EURUSD_15M.csv"
 
 # HTF structure is a state: it needs a break on the HTF before two histories agree. Declared:
-# 120 closed 1h bars (5 days of 1m bars); checked on five weeks of BTC below.
-HTF_WARMUP = 120 * 60
+# 120 closed 1h bars (5 days of 1m bars); checked on five weeks of BTC below. Zones and pools
+# live at most zone_max_age bars (pools twice: as a single level, then as a pool).
+ZONES = CFG.zone_max_age + CFG.atr_period
+POOLS = 2 * CFG.zone_max_age + CFG.atr_period
 Fn = Callable[[pd.DataFrame], pd.DataFrame]
 
 
 def _primitives(tf: str) -> dict[str, tuple[Fn, int]]:
     """name -> (per-bar function, declared warm-up in bars for the recursive audit)."""
+    htf = 120 * 3600 // timeframe_seconds(tf)
     return {
         "swings": (lambda b: smc.detect_swings(b, length=CFG.swing_length).frame, 300),
         "structure": (lambda b: smc.detect_internal_and_swing(b), 300),
-        "fvg": (lambda b: smc.detect_fvg(b, min_atr=0.5).frame, 1100),
-        "fvg_joined": (lambda b: smc.detect_fvg(b, join_consecutive=True).frame, 1100),
-        "order_blocks": (lambda b: smc.detect_order_blocks(b).frame, 1200),
-        "liquidity": (lambda b: smc.detect_liquidity(b).frame, 1200),
+        "fvg": (lambda b: smc.detect_fvg(b, min_atr=0.5).frame, ZONES),
+        "fvg_joined": (lambda b: smc.detect_fvg(b, join_consecutive=True).frame, ZONES),
+        "order_blocks": (lambda b: smc.detect_order_blocks(b).frame, ZONES),
+        "liquidity": (lambda b: smc.detect_liquidity(b).frame, POOLS),
         "zones": (lambda b: smc.detect_zones(b, CFG), 300),
-        "htf_bias": (lambda b: smc.detect_htf_bias(b, htf="1h", timeframe=tf), HTF_WARMUP),
+        "htf_bias": (lambda b: smc.detect_htf_bias(b, htf="1h", timeframe=tf), htf),
         "sessions": (lambda b: smc.detect_sessions(b, CFG), 2 * 1440),
-        "signal": (lambda b: smc.compute_signal_frame(b, CFG, timeframe=tf), HTF_WARMUP),
+        "signal": (lambda b: smc.compute_signal_frame(b, CFG, timeframe=tf), max(htf, POOLS)),
     }
 
 
@@ -84,9 +88,7 @@ def test_smc_primitive_on_btc_replayed_rewrites_nothing(btc: pd.DataFrame, name:
 def test_smc_primitive_on_eurusd_passes_all_audits(eurusd: pd.DataFrame, name: str) -> None:
     fn, warmup = _primitives("15m")[name]
     audit_lookahead(fn, eurusd, name=name, min_bars=3, n_points=8).raise_if_failed()
-    audit_recursive(
-        fn, eurusd, warmup=min(warmup, 2000), name=name, starts=[400, 1500]
-    ).raise_if_failed()
+    audit_recursive(fn, eurusd, warmup=warmup, name=name, starts=[400, 1500]).raise_if_failed()
     audit_repaint(fn, eurusd, name=name, start=len(eurusd) - 25).raise_if_failed()
 
 
