@@ -78,7 +78,9 @@ def _decisions(
         typer.echo(json.dumps(recs, indent=2))
         return
     table = Table(title=f"decisions ({len(recs)})")
-    for col in ("id", "bar", "symbol", "action", "tier", "state", "reason"):
+    for col in ("id", "bar", "symbol", "action"):
+        table.add_column(col, no_wrap=True)
+    for col in ("tier", "state", "reason"):
         table.add_column(col)
     for r in recs:
         d = r["decision"]
@@ -97,7 +99,8 @@ def _agents(home: Path | None, console: Console) -> None:
     state = read_coordinator_state(HomeLayout(settings.home_path))
     health = state.agents if state is not None else {}
     table = Table(title="agents")
-    for col in ("name", "domain", "actions", "health", "tasks", "errors"):
+    table.add_column("name", no_wrap=True)
+    for col in ("domain", "actions", "health", "tasks", "errors"):
         table.add_column(col)
     for a in [*real_agents(replay=False)]:
         h = health.get(a.name, {})

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import make_bars
+from tests.unit.coordinator.conftest import build
+from tradequorum.cli.main import app
+from tradequorum.coordinator.logging_setup import configure_logging, recent_problems
+from tradequorum.coordinator.replay import replay_index, run_replay
+from tradequorum.coordinator.scheduler import (
+    LiveScheduler,
+    bar_close_trigger,
+    last_closed_bar,
+    run_until_stopped,
+)
+from tradequorum.core.errors import ConfigError
+
+BARS = make_bars(200, seed=3)
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("home")
+    coord, clock, _ = build(root, BARS, execution={"mode": "confirm", "confirm_expiry_s": 1e6})
+    run_replay(coord, clock, replay_index({"BTC/USDT": BARS}, BARS.index[40], BARS.index[159]))
+    coord.close()
+    return root
+
+
+def test_cli_status_shows_state_and_counts(home: Path) -> None:
+    res = CliRunner().invoke(app, ["status", "--home", str(home)])
+    assert res.exit_code == 0, res.output
+    assert "ACTIVE" in res.output and "decisions 120" in res.output
+
+
+def test_cli_decisions_json_lists_records(home: Path) -> None:
+    res = CliRunner().invoke(app, ["decisions", "--home", str(home), "--json", "--limit", "0"])
+    assert res.exit_code == 0, res.output
+    recs = json.loads(res.output)
+    assert len(recs) == 120 and recs[0]["decision_id"].startswith("DEC-")
+
+
+def test_cli_decisions_since_filters(home: Path) -> None:
+    since = BARS.index[150].isoformat()
+    res = CliRunner().invoke(app, ["decisions", "--home", str(home), "--json", "--since", since])
+    assert len(json.loads(res.output)) == 10
+
+
+def test_cli_explain_reports_identical(home: Path) -> None:
+    res = CliRunner().invoke(app, ["decisions", "--home", str(home), "--json", "--limit", "0"])
+    did = json.loads(res.output)[-1]["decision_id"]
+    res = CliRunner().invoke(app, ["explain", did, "--home", str(home)])
+    assert res.exit_code == 0, res.output
+    assert "identical" in res.output
+
+
+def test_cli_confirm_then_confirm_again_is_an_error(home: Path) -> None:
+    res = CliRunner().invoke(app, ["decisions", "--home", str(home), "--json", "--limit", "0"])
+    entries = [r for r in json.loads(res.output) if r["order"]]
+    did = entries[-1]["decision_id"]
+    ok = CliRunner().invoke(app, ["confirm", did, "--home", str(home)])
+    assert ok.exit_code == 0 and "confirmed" in ok.output
+    again = CliRunner().invoke(app, ["reject", did, "--home", str(home)])
+    assert again.exit_code != 0
+
+
+def test_cli_agents_lists_design_names(home: Path) -> None:
+    res = CliRunner().invoke(app, ["agents", "--home", str(home)])
+    assert res.exit_code == 0, res.output
+    for name in ("risk-manager", "smc-pattern-recognizer", "signal-evaluator"):
+        assert name in res.output
+
+
+def test_bar_close_trigger_fires_after_close_plus_grace() -> None:
+    t = bar_close_trigger("5m", 2.0)
+    nxt = t.get_next_fire_time(None, dt.datetime(2024, 1, 1, 0, 3, tzinfo=dt.UTC))
+    assert nxt == dt.datetime(2024, 1, 1, 0, 5, 2, tzinfo=dt.UTC)
+    with pytest.raises(ConfigError):
+        bar_close_trigger("1m", 90)
+
+
+def test_last_closed_bar_is_the_bar_before_now() -> None:
+    now = pd.Timestamp("2024-01-01 00:05:02", tz="UTC")
+    assert last_closed_bar(now, "1m") == pd.Timestamp("2024-01-01 00:04", tz="UTC")
+
+
+def test_run_until_stopped_starts_and_stops_cleanly(tmp_path: Path) -> None:
+    coord, clock, _ = build(tmp_path, BARS)
+    live = LiveScheduler(coord, clock)
+    stop = threading.Event()
+    threading.Timer(0.3, stop.set).start()
+    run_until_stopped(live, stop)
+    assert not live.scheduler.running
+    coord.close()
+
+
+def test_logging_writes_rotated_file_and_recent_problems(tmp_path: Path) -> None:
+    logger = configure_logging(tmp_path, json_lines=True, console=False)
+    logger.getChild("x").warning("feed stale for %s", "BTC/USDT")
+    problems = recent_problems(tmp_path)
+    assert problems[-1]["message"] == "feed stale for BTC/USDT"
+    assert (tmp_path / "quorum.jsonl").exists()
+    for h in list(logger.handlers):
+        logger.removeHandler(h)
+        h.close()
