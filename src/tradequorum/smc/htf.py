@@ -33,11 +33,18 @@ class HtfBars:
 
 def base_step_ns(a: BarArrays, timeframe: str | None) -> int:
     """The base bar length: from ``timeframe`` or, if None, the smallest step between bars."""
+    smallest = int(np.diff(a.t_ns).min()) if len(a) >= 2 else None
     if timeframe is not None:
-        return timeframe_seconds(timeframe) * 1_000_000_000
-    if len(a) < 2:
+        step = timeframe_seconds(timeframe) * 1_000_000_000
+        if smallest is not None and smallest < step:
+            # a too-long bar length would use HTF bars before they close: refuse it
+            raise DataError(
+                f"bars are {smallest // 1_000_000_000} s apart, shorter than timeframe {timeframe}"
+            )
+        return step
+    if smallest is None:
         raise DataError("need 2 bars (or an explicit timeframe) to know the bar length")
-    return int(np.diff(a.t_ns).min())
+    return smallest
 
 
 def resample_closed(a: BarArrays, htf: str, step_ns: int) -> HtfBars:

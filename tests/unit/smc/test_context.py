@@ -91,3 +91,9 @@ def test_htf_single_bar_without_timeframe_raises_data_error() -> None:
         from tradequorum.smc.htf import base_step_ns
 
         base_step_ns(to_arrays(bars), None)
+
+
+def test_htf_with_a_timeframe_longer_than_the_bars_raises_data_error() -> None:
+    bars = make_bars(300)
+    with pytest.raises(DataError, match="shorter than timeframe 15m"):
+        detect_htf_bias(bars, htf="1h", timeframe="15m")
