@@ -142,7 +142,7 @@ def snapshots_from_quotes(df: pd.DataFrame) -> BookSnapshots:
 
 
 def depth_at_bars(
-    metrics: pd.DataFrame, bar_index: pd.DatetimeIndex, timeframe_ns: int
+    metrics: pd.DataFrame, bar_index: pd.Index, timeframe_ns: int
 ) -> pd.DataFrame:
     """The last snapshot inside each bar (open <= ts < open + timeframe), NaN for bars without one.
 
