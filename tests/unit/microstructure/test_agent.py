@@ -139,3 +139,19 @@ def test_agent_analyze_never_reads_past_the_task_bar(tmp_path: Path) -> None:
     )
     entry = res.symbols["BTC/USDT"]
     assert entry.signal.ts == cut and entry.bars_used == 3001
+
+
+def test_agent_answers_every_action_the_shipped_workflows_ask_of_it() -> None:
+    import yaml
+
+    import tradequorum
+
+    asked: set[str] = set()
+    for path in (Path(tradequorum.__file__).parent / "workflows").glob("*.yaml"):
+        spec = yaml.safe_load(path.read_text())
+        for step in spec.get("steps", []):
+            for t in [step, *step.get("tasks", [])]:
+                if t.get("agent") == MicrostructureAgent.name:
+                    asked.add(str(t["action"]))
+    assert asked, "no workflow step asks the microstructure analyst anything"
+    assert asked <= set(MicrostructureAgent.actions)
