@@ -155,3 +155,17 @@ def test_agent_answers_every_action_the_shipped_workflows_ask_of_it() -> None:
                     asked.add(str(t["action"]))
     assert asked, "no workflow step asks the microstructure analyst anything"
     assert asked <= set(MicrostructureAgent.actions)
+
+
+def test_signal_evaluator_finds_the_signal_in_the_analyst_output(tmp_path: Path) -> None:
+    from tradequorum.agents.signal_evaluator import find_signal
+
+    ctx = _ctx(tmp_path, {"BTC/USDT": load_shared_bars(BTC)})
+    ctx.write_state = False
+    agent = MicrostructureAgent()
+    out = agent.analyze(
+        Task(task_id="T", agent=agent.name, action="analyze", params={"symbol": "BTC/USDT"}), ctx
+    ).model_dump(mode="json")
+    sig = find_signal(out, "BTC/USDT")
+    assert sig is not None and sig["source"] == "microstructure"
+    assert sig["direction"] in {"bullish", "bearish", "neutral"}
