@@ -30,6 +30,7 @@ from tradequorum.config.microstructure import MicrostructureConfig
 from tradequorum.core.bars import FloatArray, column
 from tradequorum.core.errors import DataError
 from tradequorum.core.types import Direction, Evidence, Signal
+from tradequorum.microstructure.features import warmup_bars
 from tradequorum.microstructure.signed_volume import (
     classify_volume,
     delta_divergence,
@@ -254,4 +255,5 @@ __all__ = [
     "compute_signal_frame",
     "latest_signal",
     "signal_core",
+    "warmup_bars",
 ]
