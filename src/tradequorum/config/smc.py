@@ -63,7 +63,9 @@ class SmcConfig(Section):
     htf_swing_length: int = Field(3, ge=1)
     # signal
     signal_lookback: int = Field(30, ge=1, description="bars a sweep/CHoCH/BOS stays relevant")
-    min_confidence: float = Field(0.5, ge=0, le=1, description="score needed for a direction")
+    min_confidence: float = Field(
+        0.65, ge=0, le=1, description="score needed (0.65: a sweep or a POI touch is required)"
+    )
     require_structure: bool = Field(True, description="no signal without a recent CHoCH/BOS")
     stop_buffer_atr: float = Field(0.25, ge=0)
     weights: SmcWeights = SmcWeights()
