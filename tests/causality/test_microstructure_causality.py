@@ -12,6 +12,7 @@ from tests.conftest import load_shared_bars
 from tradequorum.config.microstructure import MicrostructureConfig
 from tradequorum.core.causality import audit_lookahead, audit_recursive, audit_repaint
 from tradequorum.microstructure.features import microstructure_features, warmup_bars
+from tradequorum.microstructure.profile import rolling_profile, session_profile
 from tradequorum.microstructure.signals import compute_signal_frame
 from tradequorum.microstructure.signed_volume import order_flow
 
@@ -24,6 +25,7 @@ FAST = MicrostructureConfig(
 )
 
 # (file, config, warm-up bars, recursive start positions or None for the audit's default)
+MEASURES = ["features", "features_bvc", "order_flow", "signal", "profiles"]
 CASES = {
     "fil": (FIL, DEFAULT, warmup_bars(DEFAULT), None),
     "btc": (BTC, FAST, 2 * 1440, [540, 1080]),
@@ -45,6 +47,13 @@ def _measures(cfg: MicrostructureConfig) -> dict[str, Callable[[pd.DataFrame], p
         ),
         "order_flow": flow,
         "signal": lambda b: compute_signal_frame(b, cfg),
+        "profiles": lambda b: pd.concat(
+            [
+                session_profile(b).add_prefix("session_"),
+                rolling_profile(b, window=cfg.profile_window_bars).add_prefix("rolling_"),
+            ],
+            axis=1,
+        ),
     }
 
 
@@ -56,7 +65,7 @@ def case(
     return request.param, load_shared_bars(path), cfg, warmup, starts
 
 
-@pytest.mark.parametrize("measure", ["features", "features_bvc", "order_flow", "signal"])
+@pytest.mark.parametrize("measure", MEASURES)
 def test_microstructure_measure_truncation_audit_passes_on_real_data(case, measure) -> None:  # type: ignore[no-untyped-def]
     name, bars, cfg, _, _ = case
     fn = _measures(cfg)[measure]
@@ -75,7 +84,7 @@ def test_order_flow_cvd_truncation_and_repaint_pass_on_real_data(case) -> None: 
     audit_repaint(cvd, bars.iloc[:2000], name=f"cvd@{name}", start=1950).raise_if_failed()
 
 
-@pytest.mark.parametrize("measure", ["features", "features_bvc", "order_flow", "signal"])
+@pytest.mark.parametrize("measure", MEASURES)
 def test_microstructure_measure_recursive_audit_passes_on_real_data(case, measure) -> None:  # type: ignore[no-untyped-def]
     name, bars, cfg, warmup, starts = case
     fn = _measures(cfg)[measure]
@@ -84,7 +93,7 @@ def test_microstructure_measure_recursive_audit_passes_on_real_data(case, measur
     assert report.comparisons > 0
 
 
-@pytest.mark.parametrize("measure", ["features", "features_bvc", "order_flow", "signal"])
+@pytest.mark.parametrize("measure", MEASURES)
 def test_microstructure_measure_repaint_audit_passes_on_real_data(case, measure) -> None:  # type: ignore[no-untyped-def]
     name, bars, cfg, _, _ = case
     fn = _measures(cfg)[measure]
