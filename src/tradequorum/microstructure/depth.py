@@ -141,9 +141,7 @@ def snapshots_from_quotes(df: pd.DataFrame) -> BookSnapshots:
     return BookSnapshots(ns, col("bid"), col("bid_size"), col("ask"), col("ask_size"))
 
 
-def depth_at_bars(
-    metrics: pd.DataFrame, bar_index: pd.Index, timeframe_ns: int
-) -> pd.DataFrame:
+def depth_at_bars(metrics: pd.DataFrame, bar_index: pd.Index, timeframe_ns: int) -> pd.DataFrame:
     """The last snapshot inside each bar (open <= ts < open + timeframe), NaN for bars without one.
 
     Causal: the value reported for a bar is from before its close.
