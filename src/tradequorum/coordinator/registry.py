@@ -27,8 +27,11 @@ from tradequorum.core.errors import AgentError, AgentTimeout, ConfigError
 class Handler(Protocol):
     """What the registry runs: anything with ``name``, ``actions`` and ``handle(task, ctx)``."""
 
-    name: Any
-    actions: Any
+    @property
+    def name(self) -> Any: ...
+
+    @property
+    def actions(self) -> Any: ...
 
     def handle(self, task: Task, ctx: AgentContext) -> BaseModel: ...
 

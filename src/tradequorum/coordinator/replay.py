@@ -75,9 +75,10 @@ def replay_index(
     end: pd.Timestamp | None = None,
 ) -> pd.DatetimeIndex:
     """The bar times to replay: the union of the symbols' indexes within [start, end]."""
-    idx = pd.DatetimeIndex([], tz="UTC")
+    stamps: set[pd.Timestamp] = set()
     for frame in frames.values():
-        idx = idx.union(frame.index)
+        stamps.update(frame.index)
+    idx = pd.DatetimeIndex(sorted(stamps), tz="UTC") if stamps else pd.DatetimeIndex([], tz="UTC")
     if start is not None:
         idx = idx[idx >= start]
     if end is not None:
@@ -98,7 +99,8 @@ def run_replay(
     assert isinstance(coordinator, Coordinator)
     step = timeframe_delta(coordinator.settings.timeframe)
     done = [coordinator.completed_bar(s) for s in coordinator.settings.symbols]
-    resume = min(done) if done and all(d is not None for d in done) else None
+    known = [d for d in done if d is not None]
+    resume = min(known) if known and len(known) == len(done) else None
     todo = index[index > resume] if resume is not None else index
     if resume is not None:
         logger.info("resuming replay after %s (%d bars left)", resume, len(todo))

@@ -16,6 +16,7 @@ missing participant, which the decision logic treats as ``insufficient``).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import threading
 import time
@@ -302,7 +303,7 @@ class WorkflowRunner:
         return self._owner_ctx if self.owns_state(agent) else self._plain_ctx
 
     def _parallel(self, tasks: list[Task]) -> list[TaskResult]:
-        jobs = [self._fanout.submit(lambda t=t: self._execute(t)) for t in tasks]
+        jobs = [self._fanout.submit(functools.partial(self._execute, t)) for t in tasks]
         return [job.wait(None)[1] for job in jobs]
 
     def _absorb(

@@ -181,7 +181,10 @@ def check_workflow(
     known = set(BUILTIN_NAMES)
 
     def where(i: int, key: str, task: int | None = None) -> str:
-        loc: list[int | str] = ["steps", i] + (["tasks", task] if task is not None else []) + [key]
+        loc: list[int | str] = ["steps", i]
+        if task is not None:
+            loc += ["tasks", task]
+        loc.append(key)
         line = _node_line(root, loc) if root is not None else None
         return f"{spec.source}:{line or '?'} (step {spec.steps[i].step})"
 
@@ -246,9 +249,9 @@ def parse_workflow(
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
-        line = _node_line(root, loc) or 1
+        at = _node_line(root, loc) or 1
         path = ".".join(str(p) for p in loc) or "<root>"
-        raise ConfigError(f"{source}:{line}: {path}: {err['msg']}") from None
+        raise ConfigError(f"{source}:{at}: {path}: {err['msg']}") from None
     if agents is not None:
         check_workflow(spec, agents, root=root)
     return spec

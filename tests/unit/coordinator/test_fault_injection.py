@@ -23,7 +23,7 @@ NO_TRADE_WHEN_DOWN = {
     "signal-evaluator",
     "data-pipeline-manager",
 }
-FAST = {"failure": {"agent_timeout_s": 0.05, "backoff_base_s": 0.0, "data_wait_s": 0.0}}
+FAST = {"failure": {"agent_timeout_s": 0.1, "backoff_base_s": 0.0, "data_wait_s": 0.0}}
 
 
 def _run(home: Path, faults: FaultPlan, start: int, n: int) -> tuple[list[dict], object]:
@@ -63,10 +63,13 @@ def test_fault_in_agent_follows_protocol(
     tmp_path: Path, window: tuple[int, int], agent: str, kind: str
 ) -> None:
     start, n = window
-    decisions, (orders, notifier) = _run(tmp_path, FaultPlan({agent: kind}, hang_s=0.3), start, n)
+    decisions, (orders, notifier) = _run(tmp_path, FaultPlan({agent: kind}, hang_s=0.4), start, n)
     assert len(decisions) == n, "every bar gets a decision, even when an agent is down"
     actions = [d["decision"]["action"] for d in decisions]
-    assert all(agent in d["failed_agents"] for d in decisions)
+    ran = [
+        d for d in decisions if agent != "risk-manager" or (d["consensus"] or {}).get("tradeable")
+    ]
+    assert ran and all(agent in d["failed_agents"] for d in ran)
     if agent in NO_TRADE_WHEN_DOWN:
         assert not set(actions) & ENTRIES
         assert orders == 0

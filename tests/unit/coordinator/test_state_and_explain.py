@@ -17,7 +17,7 @@ BARS = make_bars(200, seed=3)
 
 
 def _replay(home: Path, n: int = 120, **kw: object) -> object:
-    coord, clock, notifier = build(home, BARS, **kw)
+    coord, clock, _ = build(home, BARS, **kw)
     run_replay(
         coord, clock, replay_index({"BTC/USDT": BARS}, BARS.index[40], BARS.index[40 + n - 1])
     )
