@@ -12,6 +12,7 @@ from tradequorum import smc
 from tradequorum.config.smc import SmcConfig
 from tradequorum.core.causality import audit_lookahead, audit_recursive, audit_repaint
 from tradequorum.core.timeframes import timeframe_seconds
+from tradequorum.smc.features import smc_features, warmup_bars
 
 CFG = SmcConfig()
 BTC_TAKER = "binance-spot-1m-btc-eth-taker-2025-10/BTCUSDT_1m.csv"
@@ -40,6 +41,7 @@ def _primitives(tf: str) -> dict[str, tuple[Fn, int]]:
         "htf_bias": (lambda b: smc.detect_htf_bias(b, htf="1h", timeframe=tf), htf),
         "sessions": (lambda b: smc.detect_sessions(b, CFG), 2 * 1440),
         "signal": (lambda b: smc.compute_signal_frame(b, CFG, timeframe=tf), max(htf, POOLS)),
+        "features": (lambda b: smc_features(b, CFG), warmup_bars(CFG, tf)),
     }
 
 
@@ -69,7 +71,7 @@ def test_smc_primitive_on_btc_passes_lookahead_audit(btc: pd.DataFrame, name: st
     audit_lookahead(fn, btc, name=name, min_bars=3, n_points=12).raise_if_failed()
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if n not in ("htf_bias", "signal")])
+@pytest.mark.parametrize("name", [n for n in NAMES if n not in ("htf_bias", "signal", "features")])
 def test_smc_primitive_on_btc_passes_recursive_audit(btc: pd.DataFrame, name: str) -> None:
     fn, warmup = _primitives("1m")[name]
     report = audit_recursive(fn, btc, warmup=warmup, name=name, starts=[150, 700, 1300])
@@ -102,7 +104,7 @@ def test_smc_sessions_on_five_weeks_pass_recursive_audit_with_weekly_levels(
     assert fn(bars)["pwh"].notna().sum() > 10_000
 
 
-@pytest.mark.parametrize("name", ["htf_bias", "signal"])
+@pytest.mark.parametrize("name", ["htf_bias", "signal", "features"])
 def test_smc_htf_and_signal_on_five_weeks_pass_recursive_audit(q4: pd.DataFrame, name: str) -> None:
     fn, warmup = _primitives("1m")[name]
     audit_recursive(fn, q4, warmup=warmup, name=name, starts=[2000, 20000]).raise_if_failed()
