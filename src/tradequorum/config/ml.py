@@ -17,7 +17,9 @@ class MlConfig(Section):
     # labels
     horizon_bars: int = Field(30, ge=1, description="vertical barrier / forward-return horizon")
     label: Literal["triple_barrier", "forward_return"] = "triple_barrier"
-    barrier_multiple: float = Field(2.0, gt=0, description="barrier = multiple x vol x sqrt(h)")
+    barrier_multiple: float = Field(
+        1.0, gt=0, description="barrier = multiple x vol x sqrt(h); 2.0 leaves ~90% flat labels"
+    )
     vol_window_bars: int = Field(100, ge=2, description="window of the barrier volatility")
     forward_return_threshold: float = Field(0.001, ge=0, description="log-return dead band")
     sample_weights: bool = True

@@ -1,8 +1,10 @@
 """The ML analyst's signals (signal contract of the analysts; source name ``ml_model``).
 
 Row ``t``: calibrated class probabilities of the production model on the features of bars
-``<= t``. Direction is the most probable class when it is long or short with probability
-``>= cfg.min_probability`` (else neutral); confidence is that class's calibrated probability.
+``<= t``. Direction is the more probable of long and short when its calibrated probability is
+``>= cfg.min_probability`` (else neutral); confidence is that probability (for a neutral row, the
+flat probability). The flat class does not take part in the choice of side: with most bars flat,
+an argmax over three classes would almost never trade, whatever the model knows.
 No direction before the model's feature warm-up. Levels come from the label's own barriers: entry at the close, stop and target at
 ``close * exp(-+ width)`` with ``width = barrier_multiple * sigma_t * sqrt(h)`` (the model predicts
 which barrier is hit first, so those are the levels it has an opinion about).
@@ -49,10 +51,12 @@ def frame_from_proba(
 
     No direction where ``width`` is NaN (the model's warm-up: callers set it so).
     """
-    k = np.argmax(proba, axis=1)
-    conf = proba[np.arange(proba.shape[0]), k]
-    ok = np.isfinite(width) & (k != 1) & (conf >= min_probability)
-    d = np.where(ok, k - 1.0, 0.0)
+    p_short, p_flat, p_long = proba[:, 0], proba[:, 1], proba[:, 2]
+    side = np.where(p_long > p_short, 1.0, -1.0)
+    p_side = np.maximum(p_long, p_short)
+    ok = np.isfinite(width) & (p_long != p_short) & (p_side >= min_probability)
+    d = np.where(ok, side, 0.0)
+    conf = np.where(ok, p_side, p_flat)
     nan = np.full(d.size, np.nan)
     return {
         "direction": d.astype(np.float64),
