@@ -127,6 +127,10 @@ def test_cli_train_list_promote_rollback(tmp_path: Path) -> None:
     assert r.exit_code == 0 and "production is now" in r.output
     r = run.invoke(app, ["model", "show", "production", "--home", str(home)])
     assert '"feature_hash"' in r.output
+    r = run.invoke(
+        app, ["audit", "lookahead", "--file", str(f), "--target", "signals", "--home", str(home)]
+    )
+    assert r.exit_code == 0 and "ml_model:signals" in r.output and "smc:signals" in r.output
 
 
 @pytest.mark.parametrize(

@@ -115,3 +115,12 @@ def test_loaded_model_tampered_model_file_is_refused(
     (path / MODEL_FILE).write_text(text.replace("learning_rate", "learning_rate ", 1))
     with pytest.raises(ModelError, match="recorded hash"):
         reg.candidate()
+
+
+def test_tuning_bounded_trials_is_reproducible(trained: TrainingResult) -> None:
+    from tradequorum.ml.tuning import SEARCH_SPACE, tune_hyperparameters
+
+    a = tune_hyperparameters(trained.dataset, CFG, n_trials=2)
+    b = tune_hyperparameters(trained.dataset, CFG, n_trials=2)
+    assert a.n_trials == 2 and a.best_params == b.best_params
+    assert set(a.best_params) == set(SEARCH_SPACE) and np.isfinite(a.best_log_loss)
