@@ -50,7 +50,8 @@ class MlModelAgent(Agent):
         market = require_market(ctx, self.name)
         tf = str(task.params.get("timeframe", model.meta.timeframe or ctx.settings.timeframe))
         reg = registry_for(ctx.settings, tf)
-        window = model.meta.warmup_bars + ctx.settings.ml.vol_window_bars + WINDOW_MARGIN_BARS
+        vol_window = int(model.meta.label.get("vol_window_bars", ctx.settings.ml.vol_window_bars))
+        window = model.meta.warmup_bars + vol_window + WINDOW_MARGIN_BARS
         out: dict[str, Signal] = {}
         for sym in symbols_of(task, ctx):
             bars = market.bars(sym, tf).iloc[-window:]

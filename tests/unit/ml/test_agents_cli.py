@@ -19,6 +19,7 @@ from tradequorum.config.settings import load_settings
 from tradequorum.core.clock import FixedClock
 from tradequorum.core.errors import AgentError
 from tradequorum.ml.registry import ModelRegistry
+from tradequorum.ml.signals import compute_signal_frame
 from tradequorum.state.json_store import read_json
 from tradequorum.state.layout import HomeLayout
 
@@ -79,7 +80,13 @@ def test_training_cycle_then_prediction_writes_state_files(ctx: AgentContext) ->
     out = MlModelAgent().handle(_task("ml-model-engineer", "predict", symbols=["BTC/USDT"]), ctx)
     state = read_json(ctx.layout.signals("ml_signals"))
     assert set(state) == {"BTC/USDT"} and state["BTC/USDT"]["source"] == "ml_model"
-    assert out.signals["BTC/USDT"].timestamp == ctx.market.bars("", "").index[-1]  # type: ignore[union-attr]
+    bars = ctx.market.bars("", "")  # type: ignore[union-attr]
+    sig = out.signals["BTC/USDT"]
+    assert sig.timestamp == bars.index[-1]
+    model = ModelRegistry(ctx.layout).production()
+    assert model is not None
+    full = compute_signal_frame(bars, model, ctx.settings.ml).iloc[-1]  # whole history
+    assert sig.direction.sign == full["direction"] and sig.confidence == full["confidence"]
     feats = FeatureEngineerAgent().handle(
         _task("feature-engineer", "compute_realtime_features"), ctx
     )
