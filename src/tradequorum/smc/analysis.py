@@ -14,22 +14,22 @@ import pandas as pd
 
 from tradequorum.config.smc import SmcConfig
 from tradequorum.core.errors import DataError
-from tradequorum.smc.fvg import FvgSide, fvg_events, fvg_frame, fvg_side
+from tradequorum.smc.fvg import FvgSide, fvg_columns, fvg_events, fvg_side
 from tradequorum.smc.htf import compute_htf_bias
 from tradequorum.smc.inputs import F64, BarArrays, atr_sma, frame, to_arrays
 from tradequorum.smc.liquidity import (
     LiquiditySide,
+    liquidity_columns,
     liquidity_events,
-    liquidity_frame,
     liquidity_side,
 )
-from tradequorum.smc.order_blocks import ObSide, ob_events, ob_frame, ob_side
+from tradequorum.smc.order_blocks import ObSide, ob_columns, ob_events, ob_side
 from tradequorum.smc.sessions import compute_sessions
 from tradequorum.smc.structure import (
     StructureArrays,
     compute_structure,
+    structure_columns,
     structure_events,
-    structure_frame,
 )
 from tradequorum.smc.swings import swing_events
 from tradequorum.smc.zones import zones_from_swings
@@ -99,18 +99,22 @@ def analyze(
 def analysis_frame(r: SmcAnalysis, index: pd.Index) -> pd.DataFrame:
     """All per-bar columns side by side (internal_*, swing_*, fvg, ob, liquidity, sessions,
     zones, htf, atr)."""
-    parts = [
-        structure_frame(r.internal, index, "internal_"),
-        structure_frame(r.swing, index, "swing_"),
-        frame(index, {"swing_high": r.swing.swing_high, "swing_low": r.swing.swing_low}),
-        fvg_frame(index, r.fvg_bull, r.fvg_bear),
-        ob_frame(index, r.ob_bull, r.ob_bear),
-        liquidity_frame(index, r.buy_side, r.sell_side),
-        frame(index, r.sessions),
-        frame(index, r.zones),
-        frame(index, {**r.htf, "atr": r.atr}),
-    ]
-    return pd.concat(parts, axis=1)
+    return frame(
+        index,
+        {
+            **structure_columns(r.internal, "internal_"),
+            **structure_columns(r.swing, "swing_"),
+            "swing_high": r.swing.swing_high,
+            "swing_low": r.swing.swing_low,
+            **fvg_columns(r.fvg_bull, r.fvg_bear),
+            **ob_columns(r.ob_bull, r.ob_bear),
+            **liquidity_columns(r.buy_side, r.sell_side),
+            **r.sessions,
+            **r.zones,
+            **r.htf,
+            "atr": r.atr,
+        },
+    )
 
 
 def analysis_events(r: SmcAnalysis, index: pd.Index) -> dict[str, pd.DataFrame]:

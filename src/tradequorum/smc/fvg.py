@@ -218,23 +218,25 @@ def detect_fvg(
     return FvgResult(fvg_frame(bars.index, bu, be), fvg_events(bars.index, bu, be))
 
 
-def fvg_frame(index: pd.Index, bu: FvgSide, be: FvgSide) -> pd.DataFrame:
+def fvg_columns(bu: FvgSide, be: FvgSide) -> dict[str, np.ndarray]:
     both = (bu.new > 0) & (be.new > 0)  # impossible: a candle closes either up or down
     assert not both.any()
-    return frame(
-        index,
-        {
-            "fvg": bu.new - be.new,
-            "fvg_top": np.where(bu.new > 0, bu.top, be.top),
-            "fvg_bottom": np.where(bu.new > 0, bu.bottom, be.bottom),
-            "fvg_mitigated": bu.touched + be.touched,
-            "fvg_filled": bu.filled + be.filled,
-            "bull_fvg_top": bu.live_top,
-            "bull_fvg_bottom": bu.live_bottom,
-            "bear_fvg_top": be.live_top,
-            "bear_fvg_bottom": be.live_bottom,
-        },
-    )
+    return {
+        "fvg": bu.new - be.new,
+        "fvg_top": np.where(bu.new > 0, bu.top, be.top),
+        "fvg_bottom": np.where(bu.new > 0, bu.bottom, be.bottom),
+        "fvg_mitigated": bu.touched + be.touched,
+        "fvg_filled": bu.filled + be.filled,
+        "bull_fvg_top": bu.live_top,
+        "bull_fvg_bottom": bu.live_bottom,
+        "bear_fvg_top": be.live_top,
+        "bear_fvg_bottom": be.live_bottom,
+    }
+
+
+def fvg_frame(index: pd.Index, bu: FvgSide, be: FvgSide) -> pd.DataFrame:
+    """The columns of :func:`fvg_columns` as a frame on ``index``."""
+    return frame(index, fvg_columns(bu, be))
 
 
 def fvg_events(index: pd.Index, bu: FvgSide, be: FvgSide) -> pd.DataFrame:
@@ -259,6 +261,7 @@ __all__ = [
     "FvgResult",
     "FvgSide",
     "detect_fvg",
+    "fvg_columns",
     "fvg_events",
     "fvg_frame",
     "fvg_side",

@@ -95,11 +95,21 @@ def atr_sma(high: F64, low: F64, close: F64, period: int) -> F64:  # pragma: no 
     return out
 
 
-def frame(index: pd.Index, columns: dict[str, np.ndarray]) -> pd.DataFrame:
-    """A float64 DataFrame on ``index`` from equally long arrays."""
-    return pd.DataFrame(
-        {k: np.asarray(v, dtype=np.float64) for k, v in columns.items()}, index=index
-    )
+def frame(index: pd.Index, columns: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """A float64 DataFrame on ``index`` from equally long arrays, written once into one block."""
+    block = np.empty((len(columns), len(index)), dtype=np.float64)
+    for row, v in zip(block, columns.values(), strict=True):
+        row[:] = v
+    return pd.DataFrame(block.T, index=index, columns=list(columns), copy=False)
+
+
+def join_frames(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Side-by-side float64 frames on one index, as a single block (no repeated copies)."""
+    cols: dict[str, np.ndarray] = {}
+    for p in parts:
+        for c in p.columns:
+            cols[str(c)] = p[c].to_numpy()
+    return frame(parts[0].index, cols)
 
 
 def event_table(
@@ -129,4 +139,4 @@ def time_at(index: pd.Index, pos: I64) -> pd.DatetimeIndex:
     return out
 
 
-__all__ = ["BarArrays", "atr_sma", "event_table", "frame", "time_at", "to_arrays"]
+__all__ = ["BarArrays", "atr_sma", "event_table", "frame", "join_frames", "time_at", "to_arrays"]

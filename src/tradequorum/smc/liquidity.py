@@ -150,26 +150,28 @@ class LiquidityResult:
     events: pd.DataFrame
 
 
-def liquidity_frame(index: pd.Index, bs: LiquiditySide, ss: LiquiditySide) -> pd.DataFrame:
+def liquidity_columns(bs: LiquiditySide, ss: LiquiditySide) -> dict[str, np.ndarray]:
     """Per bar: ``eqh``/``eql`` (pool created) and levels, sweeps and runs of each side, the
     nearest resting pool (and single swing level) above (buy-side) and below (sell-side)."""
-    return frame(
-        index,
-        {
-            "eqh": bs.frame[0],
-            "eqh_level": bs.frame[1],
-            "eql": ss.frame[0],
-            "eql_level": ss.frame[1],
-            "bsl_swept": bs.frame[2],
-            "ssl_swept": ss.frame[2],
-            "bsl_taken": bs.frame[3],
-            "ssl_taken": ss.frame[3],
-            "bsl_pool": bs.frame[4],
-            "ssl_pool": ss.frame[4],
-            "bsl_single": bs.frame[5],
-            "ssl_single": ss.frame[5],
-        },
-    )
+    return {
+        "eqh": bs.frame[0],
+        "eqh_level": bs.frame[1],
+        "eql": ss.frame[0],
+        "eql_level": ss.frame[1],
+        "bsl_swept": bs.frame[2],
+        "ssl_swept": ss.frame[2],
+        "bsl_taken": bs.frame[3],
+        "ssl_taken": ss.frame[3],
+        "bsl_pool": bs.frame[4],
+        "ssl_pool": ss.frame[4],
+        "bsl_single": bs.frame[5],
+        "ssl_single": ss.frame[5],
+    }
+
+
+def liquidity_frame(index: pd.Index, bs: LiquiditySide, ss: LiquiditySide) -> pd.DataFrame:
+    """The columns of :func:`liquidity_columns` as a frame on ``index``."""
+    return frame(index, liquidity_columns(bs, ss))
 
 
 def liquidity_events(index: pd.Index, bs: LiquiditySide, ss: LiquiditySide) -> pd.DataFrame:
@@ -224,6 +226,7 @@ __all__ = [
     "LiquidityResult",
     "LiquiditySide",
     "detect_liquidity",
+    "liquidity_columns",
     "liquidity_events",
     "liquidity_frame",
     "liquidity_side",

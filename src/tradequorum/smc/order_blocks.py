@@ -173,7 +173,7 @@ class ObResult:
     events: pd.DataFrame
 
 
-def ob_frame(index: pd.Index, bu: ObSide, be: ObSide) -> pd.DataFrame:
+def ob_columns(bu: ObSide, be: ObSide) -> dict[str, np.ndarray]:
     """Per-bar order-block columns (bullish breakers come from broken bearish blocks)."""
     new = bu.frame[0] - be.frame[0]
     pick = bu.frame[0] > 0
@@ -186,7 +186,12 @@ def ob_frame(index: pd.Index, bu: ObSide, be: ObSide) -> pd.DataFrame:
     cols["bear_ob_top"], cols["bear_ob_bottom"] = be.frame[7], be.frame[8]
     cols["bull_breaker_top"], cols["bull_breaker_bottom"] = be.frame[9], be.frame[10]
     cols["bear_breaker_top"], cols["bear_breaker_bottom"] = bu.frame[9], bu.frame[10]
-    return frame(index, cols)
+    return cols
+
+
+def ob_frame(index: pd.Index, bu: ObSide, be: ObSide) -> pd.DataFrame:
+    """The columns of :func:`ob_columns` as a frame on ``index``."""
+    return frame(index, ob_columns(bu, be))
 
 
 def ob_events(index: pd.Index, bu: ObSide, be: ObSide) -> pd.DataFrame:
@@ -236,6 +241,7 @@ __all__ = [
     "ObResult",
     "ObSide",
     "detect_order_blocks",
+    "ob_columns",
     "ob_events",
     "ob_frame",
     "ob_side",

@@ -113,24 +113,26 @@ class StructureResult:
     events: pd.DataFrame
 
 
-def structure_frame(s: StructureArrays, index: pd.Index, prefix: str = "") -> pd.DataFrame:
+def structure_columns(s: StructureArrays, prefix: str = "") -> dict[str, np.ndarray]:
     """Per-bar columns: trend, bos_bull, bos_bear, choch_bull, choch_bear (0/1), the broken
     levels and the current swing levels."""
     p = prefix
-    return frame(
-        index,
-        {
-            f"{p}trend": s.trend,
-            f"{p}bos_bull": s.up == 1.0,
-            f"{p}bos_bear": s.dn == 1.0,
-            f"{p}choch_bull": s.up == 2.0,
-            f"{p}choch_bear": s.dn == 2.0,
-            f"{p}bull_break_level": s.up_level,
-            f"{p}bear_break_level": s.dn_level,
-            f"{p}last_swing_high": s.last_high,
-            f"{p}last_swing_low": s.last_low,
-        },
-    )
+    return {
+        f"{p}trend": s.trend,
+        f"{p}bos_bull": s.up == 1.0,
+        f"{p}bos_bear": s.dn == 1.0,
+        f"{p}choch_bull": s.up == 2.0,
+        f"{p}choch_bear": s.dn == 2.0,
+        f"{p}bull_break_level": s.up_level,
+        f"{p}bear_break_level": s.dn_level,
+        f"{p}last_swing_high": s.last_high,
+        f"{p}last_swing_low": s.last_low,
+    }
+
+
+def structure_frame(s: StructureArrays, index: pd.Index, prefix: str = "") -> pd.DataFrame:
+    """The columns of :func:`structure_columns` as a frame on ``index``."""
+    return frame(index, structure_columns(s, prefix))
 
 
 def structure_events(s: StructureArrays, index: pd.Index) -> pd.DataFrame:
@@ -170,9 +172,9 @@ def detect_internal_and_swing(
     """Both structure levels side by side: ``internal_*`` and ``swing_*`` columns."""
     a = to_arrays(bars)
     on_close = break_on == "close"
-    fi = structure_frame(compute_structure(a, internal_length, on_close), bars.index, "internal_")
-    fs = structure_frame(compute_structure(a, swing_length, on_close), bars.index, "swing_")
-    return pd.concat([fi, fs], axis=1)
+    fi = structure_columns(compute_structure(a, internal_length, on_close), "internal_")
+    fs = structure_columns(compute_structure(a, swing_length, on_close), "swing_")
+    return frame(bars.index, {**fi, **fs})
 
 
 __all__ = [
@@ -181,6 +183,7 @@ __all__ = [
     "compute_structure",
     "detect_internal_and_swing",
     "detect_structure",
+    "structure_columns",
     "structure_events",
     "structure_frame",
     "structure_kernel",
