@@ -103,15 +103,6 @@ def frame(index: pd.Index, columns: Mapping[str, np.ndarray]) -> pd.DataFrame:
     return pd.DataFrame(block.T, index=index, columns=list(columns), copy=False)
 
 
-def join_frames(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """Side-by-side float64 frames on one index, as a single block (no repeated copies)."""
-    cols: dict[str, np.ndarray] = {}
-    for p in parts:
-        for c in p.columns:
-            cols[str(c)] = p[c].to_numpy()
-    return frame(parts[0].index, cols)
-
-
 def event_table(
     index: pd.Index, pos: I64, conf: I64, columns: Mapping[str, object]
 ) -> pd.DataFrame:
@@ -139,4 +130,4 @@ def time_at(index: pd.Index, pos: I64) -> pd.DatetimeIndex:
     return out
 
 
-__all__ = ["BarArrays", "atr_sma", "event_table", "frame", "join_frames", "time_at", "to_arrays"]
+__all__ = ["BarArrays", "atr_sma", "event_table", "frame", "time_at", "to_arrays"]
