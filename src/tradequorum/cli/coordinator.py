@@ -202,7 +202,7 @@ def _replay(
 
 def _run(home: Path | None, console: Console) -> None:
     from tradequorum.coordinator.logging_setup import configure_logging
-    from tradequorum.coordinator.scheduler import LiveScheduler, run_until_stopped
+    from tradequorum.coordinator.scheduler import LiveScheduler, catch_up, run_until_stopped
     from tradequorum.coordinator.wiring import build_coordinator
     from tradequorum.core.clock import SystemClock
     from tradequorum.data.views import StoreMarketView
@@ -212,6 +212,9 @@ def _run(home: Path | None, console: Console) -> None:
     layout.create()
     configure_logging(layout.logs)
     clock = SystemClock()
+    caught = catch_up(settings, clock.now())
+    if caught:
+        console.print(f"caught up {caught} bars stored since the last completed one")
     from tradequorum.data.store import ParquetStore
 
     market = StoreMarketView(

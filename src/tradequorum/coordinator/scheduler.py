@@ -103,6 +103,44 @@ class LiveScheduler:
         logger.info("scheduler stopped")
 
 
+def catch_up(settings: Any, now: pd.Timestamp) -> int:
+    """Replay every stored bar after the last completed one up to the last closed bar.
+
+    A fresh home (no completed bar yet) starts live at the next bar instead of replaying the
+    whole store. Returns the number of bars replayed.
+    """
+    from tradequorum.coordinator.replay import FrameMarket, replay_index, run_replay
+    from tradequorum.coordinator.wiring import build_coordinator
+    from tradequorum.core.clock import FixedClock
+    from tradequorum.data.store import ParquetStore
+    from tradequorum.state.journal import Journal
+    from tradequorum.state.layout import HomeLayout
+
+    layout = HomeLayout(settings.home_path)
+    if not layout.journal.exists():
+        return 0
+    tf = settings.timeframe
+    with Journal(layout.journal) as j:
+        done = [j.progress(s, tf) for s in settings.symbols]
+    known = [d for d in done if d is not None]
+    if not known:
+        return 0
+    store = ParquetStore(layout.store)
+    frames = {s: store.read(s, tf) for s in settings.symbols}
+    idx = replay_index(frames, min(known) + timeframe_delta(tf), last_closed_bar(now, tf))
+    if len(idx) == 0:
+        return 0
+    clock = FixedClock(idx[0])
+    market = FrameMarket(frames, tf, clock, lookback=settings.data.lookback_bars)
+    coord = build_coordinator(settings, market=market, clock=clock, replay=True)
+    try:
+        summary = run_replay(coord, clock, idx)
+    finally:
+        coord.close()
+    logger.info("caught up %d bars after a stop", summary.bars)
+    return summary.bars
+
+
 def run_until_stopped(live: LiveScheduler, stop: threading.Event | None = None) -> None:
     """Start, wait for SIGINT/SIGTERM (or ``stop``), then stop cleanly."""
     stop = stop or threading.Event()
@@ -125,6 +163,7 @@ def run_until_stopped(live: LiveScheduler, stop: threading.Event | None = None) 
 __all__ = [
     "LiveScheduler",
     "bar_close_trigger",
+    "catch_up",
     "daily_trigger",
     "last_closed_bar",
     "run_until_stopped",

@@ -110,3 +110,21 @@ def test_logging_writes_rotated_file_and_recent_problems(tmp_path: Path) -> None
     for h in list(logger.handlers):
         logger.removeHandler(h)
         h.close()
+
+
+def test_catch_up_replays_stored_bars_after_last_completed(tmp_path: Path) -> None:
+    from tradequorum.coordinator.scheduler import catch_up
+    from tradequorum.data.store import ParquetStore
+    from tradequorum.state.journal import Journal
+
+    coord, clock, _ = build(tmp_path, BARS)
+    run_replay(coord, clock, replay_index({"BTC/USDT": BARS}, BARS.index[40], BARS.index[59]))
+    settings = coord.settings
+    coord.close()
+    ParquetStore(tmp_path / "data" / "store").append(BARS.iloc[:80], "BTC/USDT", "1m")
+    # the real agents run here: the ML agent has no model, so every caught-up bar is no_trade
+    n = catch_up(settings, BARS.index[79] + pd.Timedelta(minutes=1, seconds=2))
+    assert n == 20
+    with Journal(tmp_path / "state" / "journal.sqlite") as j:
+        assert j.progress("BTC/USDT", "1m") == BARS.index[79]
+        assert len(j.decisions()) == 40
