@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import typer
 from rich.console import Console
@@ -29,33 +30,43 @@ def _settings(home: Path | None) -> Settings:
     return settings_for(home)
 
 
+HISTORY_BARS = 5000  # bars before --from that give the structure its history
+
+
 def _load(
     file: Path | None, symbol: str | None, settings: Settings, timeframe: str | None,
     start: str | None, end: str | None,
-) -> tuple[pd.DataFrame, str, str]:  # fmt: skip
-    """Bars (windowed), their symbol and timeframe, from a file or from the home's store."""
+) -> tuple[pd.DataFrame, str, str, pd.Timestamp]:  # fmt: skip
+    """Bars up to ``end`` (with up to HISTORY_BARS before ``start``), symbol, timeframe and the
+    first bar to show, from a file or from the home's store."""
     if (file is None) == (symbol is None):
         raise DataError("give exactly one of --file or --symbol")
+    lo = pd.Timestamp(start, tz="UTC") if start else None
+    hi = pd.Timestamp(end, tz="UTC") if end else None
     if file is not None:
         from tradequorum.data import load_file
 
         bars = load_file(file, timeframe=timeframe)
         tf = str(bars.attrs.get("timeframe") or timeframe or settings.timeframe)
         sym = str(bars.attrs.get("symbol") or file.stem)
-        lo = pd.Timestamp(start, tz="UTC") if start else None
-        hi = pd.Timestamp(end, tz="UTC") if end else None
-        bars = bars.loc[lo:hi]  # type: ignore[misc]
+        bars = bars.loc[:hi] if hi is not None else bars
     else:
+        from tradequorum.core.timeframes import timeframe_delta
         from tradequorum.data.store import ParquetStore
         from tradequorum.state.layout import HomeLayout
 
         tf = timeframe or settings.timeframe
         sym = str(symbol)
         store = ParquetStore(HomeLayout(settings.home.expanduser()).store)
-        bars = store.read(sym, tf, start=start, end=end)
-    if len(bars) < 3:
-        raise DataError(f"only {len(bars)} bars in the chosen window; need at least 3")
-    return bars, sym, tf
+        since = lo - HISTORY_BARS * timeframe_delta(tf) if lo is not None else None
+        bars = store.read(sym, tf, start=since, end=hi)
+    view = bars.index >= lo if lo is not None else np.ones(len(bars), bool)
+    if int(view.sum()) < 3:
+        raise DataError(f"only {int(view.sum())} bars in the chosen window; need at least 3")
+    first_shown = int(np.argmax(view))
+    bars = bars.iloc[max(0, first_shown - HISTORY_BARS) :]
+    first = bars.index[0] if lo is None else bars.index[bars.index >= lo][0]
+    return bars, sym, tf, first
 
 
 @smc_app.command("chart")
@@ -72,12 +83,11 @@ def chart_cmd(
     from tradequorum.reports.smc_chart import write_smc_chart
 
     settings = _settings(home)
-    bars, sym, tf = _load(file, symbol, settings, timeframe, start, end)
-    title = (
-        f"{sym} {tf} · SMC · {bars.index[0]:%Y-%m-%d %H:%M} → {bars.index[-1]:%Y-%m-%d %H:%M} UTC"
-    )
-    path = write_smc_chart(bars, out, settings.smc, title=title, timeframe=tf)
-    Console().print(f"chart of {len(bars)} bars written to [bold]{path}[/]")
+    bars, sym, tf, first = _load(file, symbol, settings, timeframe, start, end)
+    title = f"{sym} {tf} · SMC · {first:%Y-%m-%d %H:%M} → {bars.index[-1]:%Y-%m-%d %H:%M} UTC"
+    path = write_smc_chart(bars, out, settings.smc, title=title, timeframe=tf, view_start=first)
+    shown = int((bars.index >= first).sum())
+    Console().print(f"chart of {shown} bars written to [bold]{path}[/]")
 
 
 @smc_app.command("signal")
@@ -94,7 +104,7 @@ def signal_cmd(
     from tradequorum.smc.signals import latest_signal
 
     settings = _settings(home)
-    bars, sym, tf = _load(file, symbol, settings, timeframe, start, end)
+    bars, sym, tf, _first = _load(file, symbol, settings, timeframe, start, end)
     sig = latest_signal(bars, settings.smc, symbol=sym, timeframe=tf)
     if as_json:
         typer.echo(json.dumps(sig.model_dump(mode="json"), indent=2))

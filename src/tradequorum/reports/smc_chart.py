@@ -17,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from tradequorum.config.smc import SmcConfig
+from tradequorum.core.errors import DataError
 from tradequorum.smc.analysis import analysis_events, analysis_frame, analyze
 
 MAX_EVENTS = 400  # most recent events drawn per layer
@@ -135,13 +136,30 @@ def _context_layers(fig: go.Figure, fr: pd.DataFrame) -> None:
                               line_width=0, layer="below")  # fmt: skip
 
 
+def _visible(ev: pd.DataFrame, start: pd.Timestamp) -> pd.DataFrame:
+    """Events confirmed in the view, or whose box/line is still open or ends inside it."""
+    keep = ev["confirmed_at"] >= start
+    for c in ev.columns:
+        if c.endswith("_at") and c != "confirmed_at":
+            keep |= ev[c].isna() | (ev[c] >= start)
+    return ev[keep]
+
+
 def smc_figure(bars: pd.DataFrame, cfg: SmcConfig | None = None, *, title: str = "SMC",
-               timeframe: str | None = None) -> go.Figure:  # fmt: skip
-    """The chart as a Plotly figure (every layer computed causally on ``bars``)."""
+               timeframe: str | None = None,
+               view_start: pd.Timestamp | None = None) -> go.Figure:  # fmt: skip
+    """The chart as a Plotly figure. Every layer is computed causally on all of ``bars``; only
+    bars from ``view_start`` on are shown (earlier bars give the structure its history)."""
     cfg = cfg or SmcConfig()
     r = analyze(bars, cfg, timeframe=timeframe)
     fr = analysis_frame(r, bars.index)
     ev = analysis_events(r, bars.index)
+    if view_start is not None:
+        shown = bars.index >= view_start
+        if shown.sum() < 1:
+            raise DataError(f"no bar at or after {view_start} to show")
+        bars, fr = bars[shown], fr[shown]
+        ev = {k: _visible(v, view_start) for k, v in ev.items()}
     fig = go.Figure()
     fig.add_trace(go.Candlestick(x=bars.index, open=bars["open"], high=bars["high"],
                                  low=bars["low"], close=bars["close"], name="price"))  # fmt: skip
@@ -152,17 +170,21 @@ def smc_figure(bars: pd.DataFrame, cfg: SmcConfig | None = None, *, title: str =
     fig.update_layout(title=title, xaxis_rangeslider_visible=False, template="plotly_white",
                       height=820, legend={"orientation": "h", "y": -0.08},
                       hovermode="x unified")  # fmt: skip
+    lo, hi = float(bars["low"].min()), float(bars["high"].max())
+    pad = 0.08 * (hi - lo) or 0.01 * abs(hi)
+    fig.update_xaxes(range=[bars.index[0], bars.index[-1]])
+    fig.update_yaxes(range=[lo - pad, hi + pad])  # zones far from the shown prices stay off-screen
     return fig
 
 
 def write_smc_chart(bars: pd.DataFrame, out: Path | str, cfg: SmcConfig | None = None, *,
-                    title: str = "SMC", timeframe: str | None = None) -> Path:  # fmt: skip
+                    title: str = "SMC", timeframe: str | None = None,
+                    view_start: pd.Timestamp | None = None) -> Path:  # fmt: skip
     """Write the chart as one self-contained HTML file (plotly.js inlined, works offline)."""
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
-    smc_figure(bars, cfg, title=title, timeframe=timeframe).write_html(
-        path, include_plotlyjs=True, full_html=True
-    )
+    fig = smc_figure(bars, cfg, title=title, timeframe=timeframe, view_start=view_start)
+    fig.write_html(path, include_plotlyjs=True, full_html=True)
     return path
 
 

@@ -81,3 +81,14 @@ def test_cli_smc_chart_reads_symbol_window_from_the_home_store(tmp_path: Path) -
     assert res.exit_code == 0, res.output
     assert "361 bars" in res.output
     assert out.stat().st_size > 1_000_000
+
+
+def test_smc_figure_shows_only_the_view_but_uses_the_history() -> None:
+    bars = load_shared_bars(BTC, nrows=1500)
+    fig = smc_figure(bars, timeframe="1m", view_start=bars.index[1000])
+    candles = next(t for t in fig.data if t.name == "price")
+    assert len(candles.x) == 500
+    assert fig.layout.xaxis.range[0] == bars.index[1000]
+    boxes = next(t for t in fig.data if t.name == "bullish OB (mitigated)")
+    starts = [x for x in boxes.x[::6] if x is not None]
+    assert min(starts) < bars.index[1000]  # a block found before the view still shows in it
