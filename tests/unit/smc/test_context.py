@@ -97,3 +97,13 @@ def test_htf_with_a_timeframe_longer_than_the_bars_raises_data_error() -> None:
     bars = make_bars(300)
     with pytest.raises(DataError, match="shorter than timeframe 15m"):
         detect_htf_bias(bars, htf="1h", timeframe="15m")
+
+
+def test_sessions_wrapping_midnight_belong_to_the_day_they_start() -> None:
+    bars = make_bars(3 * 1440, start="2024-01-01")
+    fr = detect_sessions(bars, SmcConfig(asia_utc=("22:00", "02:00")))
+    assert fr.loc["2024-01-01 23:30", "session"] == 1.0
+    assert fr.loc["2024-01-02 01:30", "session"] == 1.0
+    night = bars.loc["2024-01-01 22:00":"2024-01-02 01:59"]
+    assert fr.loc["2024-01-02 03:00", "asia_high"] == night["high"].max()
+    assert fr.loc["2024-01-02 01:59", "session_low"] == night["low"].min()

@@ -99,3 +99,21 @@ def test_blocks_and_pools_are_never_confirmed_before_knowable(bars: pd.DataFrame
     assert (ob["confirmed_pos"] > ob["index_pos"]).all()
     liq = detect_liquidity(bars, length=2, tolerance_atr=0.5).events
     assert (liq["confirmed_pos"] >= liq["index_pos"] + 2).all()
+
+
+def test_order_block_skips_an_up_close_low_candle_for_the_down_candle_before_it() -> None:
+    bars = _break_case()
+    bars.iloc[5, :4] = [8.0, 9.0, 7.0, 8.6]  # the lowest candle now closes up
+    ev = detect_order_blocks(bars, length=2).events
+    bull = ev[ev["direction"] == 1.0].iloc[0]
+    assert bull["index_pos"] == 4  # (9.5 -> 8.5): the last down-close candle of the leg
+    assert (bull["top"], bull["bottom"]) == (10.0, 8.0)
+
+
+def test_liquidity_tolerance_in_atr_decides_what_counts_as_equal() -> None:
+    rows = list(EQUAL_HIGHS)
+    rows[6] = (10.4, 11.9, 10.2, 11.8)  # second high 0.1 below the first
+    bars = bars_from(rows)
+    assert detect_liquidity(bars, length=2, tolerance_atr=0.0, atr_period=3).events.empty
+    pools = detect_liquidity(bars, length=2, tolerance_atr=0.2, atr_period=3).events
+    assert pools.iloc[0]["level"] == 12.0 and pools.iloc[0]["members"] == 2.0
