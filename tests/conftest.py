@@ -63,50 +63,17 @@ def bars() -> pd.DataFrame:
 
 
 def load_shared_bars(relative: str, *, nrows: int | None = None) -> pd.DataFrame:
-    """Load a shared 1m kline file into the bar schema (skips if absent).
+    """Load a shared bar file into the bar schema with the project's own loader (skips if absent)."""
+    from tradequorum.data import load_file
 
-    Uses ``tradequorum.data.load_file`` when the data layer provides it; until then a small
-    reader for the three Binance layouts the analysis tests use (USD-M CSV with header and ms
-    open times; spot CSV with a naive-UTC ``timestamp``; REST CSV with ISO ``open_time``).
-    """
-    path = shared_file(relative)
-    try:
-        from tradequorum.data import load_file  # type: ignore[attr-defined]
-    except ImportError:
-        load_file = None
-    if load_file is not None:
-        bars = load_file(path)
-        return bars.iloc[:nrows] if nrows else bars
-    raw = pd.read_csv(path, nrows=nrows)
-    if "open_time" in raw.columns and pd.api.types.is_numeric_dtype(raw["open_time"]):
-        idx = pd.to_datetime(raw["open_time"], unit="ms", utc=True)
-    elif "open_time" in raw.columns:
-        idx = pd.to_datetime(raw["open_time"], utc=True, format="ISO8601")
-    else:
-        idx = pd.to_datetime(raw["timestamp"], utc=True)
-    rename = {
-        "count": "trades",
-        "num_trades": "trades",
-        "taker_base": "taker_buy_volume",
-        "qav": "quote_volume",
-        "taker_quote": "taker_buy_quote_volume",
-    }
-    raw = raw.rename(columns=rename)
-    cols = [
-        c
-        for c in (
-            "open",
-            "high",
-            "low",
-            "close",
-            "volume",
-            "quote_volume",
-            "trades",
-            "taker_buy_volume",
-            "taker_buy_quote_volume",
-        )
-        if c in raw.columns
-    ]
-    out = raw[cols].astype(np.float64)
-    out.index = pd.DatetimeIndex(idx, name="open_time")
-    return out
+    bars = load_file(shared_file(relative))
+    return bars.iloc[:nrows] if nrows else bars
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/golden/*.json from the current results",
+    )
