@@ -90,7 +90,7 @@ class _Instant(Agent):
     domain: ClassVar[str] = "bench"
 
     def handle(self, task: Task, ctx: AgentContext) -> BaseModel:
-        return _Out(ok=True)
+        return _Out(ok=True, tradeable=False)
 
 
 def _instant_registry() -> AgentRegistry:
@@ -120,7 +120,8 @@ def run() -> dict[str, Any]:
         clock = FixedClock(bars.index[HISTORY])
         market = FrameMarket({"BTC/USDT": bars}, "1m", clock, lookback=LOOKBACK)
         coord = build_coordinator(settings, market=market, clock=clock, replay=True,
-                                  notifier=RecordingNotifier(), views_every=1)  # fmt: skip
+                                  notifier=RecordingNotifier(), views_every=1,
+                                  async_views=True)  # fmt: skip
         times = np.array(_cycles(coord, clock, bars.index[HISTORY : HISTORY + CYCLES]))
         coord.close()
         out["cycle_p50_ms"] = _fig(float(np.percentile(times, 50)) * 1e3, 50.0, "ms")
@@ -146,7 +147,8 @@ def run() -> dict[str, Any]:
         clock = FixedClock(short.index[-1] + pd.Timedelta(minutes=1))
         market = FrameMarket({s: short for s in syms}, "1m", clock, lookback=400)
         coord = build_coordinator(s3, market=market, clock=clock, replay=True,
-                                  notifier=RecordingNotifier(), views_every=1)  # fmt: skip
+                                  notifier=RecordingNotifier(), views_every=1,
+                                  async_views=True)  # fmt: skip
         t0 = time.perf_counter()
         coord.run_bar(short.index[-1])
         out["symbols_100_cycle_s"] = _fig(time.perf_counter() - t0, 10.0, "s")
@@ -157,7 +159,8 @@ def run() -> dict[str, Any]:
         clock = FixedClock(bars.index[HISTORY])
         market = FrameMarket({"BTC/USDT": bars}, "1m", clock, lookback=LOOKBACK)
         coord = Coordinator(s4, HomeLayout(bare), _instant_registry(), market, clock,
-                            notifier=RecordingNotifier(), views_every=1)  # fmt: skip
+                            notifier=RecordingNotifier(), views_every=1,
+                            async_views=True)  # fmt: skip
         times = np.array(_cycles(coord, clock, bars.index[HISTORY : HISTORY + CYCLES]))
         coord.close()
         out["coordinator_overhead_p50_ms"] = {

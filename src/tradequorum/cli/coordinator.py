@@ -221,7 +221,7 @@ def _run(home: Path | None, console: Console) -> None:
         ParquetStore(layout.store), clock, lookback=settings.data.lookback_bars,
         base_timeframe=settings.timeframe,
     )  # fmt: skip
-    coord = build_coordinator(settings, market=market, clock=clock, replay=False)
+    coord = build_coordinator(settings, market=market, clock=clock, replay=False, async_views=True)
     console.print(f"quorum run: {', '.join(settings.symbols)} {settings.timeframe}; Ctrl-C to stop")
     try:
         run_until_stopped(LiveScheduler(coord, clock))

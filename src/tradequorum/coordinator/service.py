@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -36,6 +36,7 @@ from tradequorum.coordinator.views import (
     read_coordinator_state,
     write_views,
 )
+from tradequorum.coordinator.workers import LatestWriter
 from tradequorum.coordinator.workflow import WorkflowSpec, find_workflow, load_workflow
 from tradequorum.core.clock import Clock
 from tradequorum.core.ids import client_order_id
@@ -45,6 +46,7 @@ from tradequorum.execution.paper import PaperBroker
 from tradequorum.notify.messages import DEFAULT_PRIORITY, Notification, NotificationType
 from tradequorum.notify.notifiers import Notifier, build_notifier
 from tradequorum.state.journal import Journal
+from tradequorum.state.json_store import write_json_atomic
 from tradequorum.state.layout import HomeLayout
 
 logger = logging.getLogger(__name__)
@@ -67,6 +69,7 @@ class Coordinator:
         sleep: Sleep = time.sleep,
         views_every: int = 1,
         agent_state_files: bool = True,
+        async_views: bool = False,
     ) -> None:
         layout.create()
         self.settings, self.layout, self.registry = settings, layout, registry
@@ -101,6 +104,9 @@ class Coordinator:
             new_fill_id=lambda: self._new_id("FILL"),
         )
         self.views_every = max(1, views_every)
+        # live: the views are written off the decision path (latest snapshot wins)
+        self.async_views = async_views
+        self._views = LatestWriter("views")
         self._tasks: list[tuple[dict[str, Any], pd.Timestamp]] = []
         self._notes: list[Notification] = []
         self._staged: dict[str, DecisionRecord] = {}
@@ -242,7 +248,10 @@ class Coordinator:
             self.notifier.send(note)
         self._bars_done += 1
         if self._bars_done % self.views_every == 0:
-            self.write_views()
+            if self.async_views:
+                self._views.submit(self._collect_views())
+            else:
+                self._collect_views()()
 
     def _order_for(self, rec: DecisionRecord) -> Order | None:
         d = rec.decision
@@ -363,6 +372,12 @@ class Coordinator:
         self.write_views()
 
     def write_views(self) -> None:
+        """Rewrite every JSON view now (synchronously)."""
+        self._views.drain()
+        self._collect_views()()
+
+    def _collect_views(self) -> Callable[[], None]:
+        """Snapshot the views' content now; the returned call writes the files (any thread)."""
         last = {
             s: b.isoformat()
             for s in self.settings.symbols
@@ -383,24 +398,27 @@ class Coordinator:
         )
         pending = [
             o
-            for o in self.journal.orders()
-            if o["status"] in {"awaiting_confirmation", "submitted", "confirmed"}
+            for status in ("awaiting_confirmation", "confirmed", "submitted")
+            for o in self.journal.orders(status=status)
         ]
-        write_views(
-            self.layout,
-            coordinator=state,
-            decisions=list(self._decisions),
-            pending=pending,
-            broker={
-                "equity": self.broker.equity,
-                "cash": self.broker.cash,
-                "positions": self.broker.positions(),
-                "last_bars": last,
-            },
-        )
-        self.runner.writer.flush()
-        if self.last_run is not None:
-            self.runner.write_active(self.last_run)
+        decisions = list(self._decisions)
+        broker = {
+            "equity": self.broker.equity,
+            "cash": self.broker.cash,
+            "positions": self.broker.positions(),
+            "last_bars": last,
+        }
+        active = self.last_run.as_state() if self.last_run is not None else None
+
+        def write() -> None:
+            write_views(
+                self.layout, coordinator=state, decisions=decisions, pending=pending, broker=broker
+            )
+            self.runner.writer.flush()
+            if active is not None:
+                write_json_atomic(self.layout.active_workflow, active)
+
+        return write
 
     @staticmethod
     def _summary(rec: Mapping[str, Any]) -> dict[str, Any]:
@@ -433,6 +451,7 @@ class Coordinator:
         return run
 
     def close(self) -> None:
+        self._views.drain()
         self.journal.close()
 
 

@@ -104,6 +104,7 @@ def build_coordinator(
     sleep: Sleep = time.sleep,
     views_every: int = 1,
     agent_state_files: bool = True,
+    async_views: bool = False,
 ) -> Coordinator:
     """A coordinator over the real agents plus the external agents from ``extra_agents``."""
     registry = AgentRegistry(real_agents(replay=replay))
@@ -118,6 +119,7 @@ def build_coordinator(
         sleep=sleep,
         views_every=views_every,
         agent_state_files=agent_state_files,
+        async_views=async_views,
     )
 
 

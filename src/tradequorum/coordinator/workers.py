@@ -74,4 +74,50 @@ class WorkerPool:
                 self._idle += 1
 
 
-__all__ = ["Job", "WorkerPool"]
+class LatestWriter:
+    """One daemon thread running the latest submitted job; older pending jobs are dropped.
+
+    For state views: each job writes a complete snapshot, so only the newest matters.
+    :meth:`drain` waits until nothing is pending or running (call it before reading or closing).
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._cond = threading.Condition()
+        self._pending: Callable[[], Any] | None = None
+        self._busy = False
+        self._thread: threading.Thread | None = None
+
+    def submit(self, fn: Callable[[], Any]) -> None:
+        with self._cond:
+            self._pending = fn
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
+                self._thread.start()
+            self._cond.notify_all()
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while self._pending is None:
+                    self._cond.wait()
+                fn, self._pending = self._pending, None
+                self._busy = True
+            try:
+                fn()
+            except Exception:
+                import logging
+
+                logging.getLogger(__name__).exception("%s: background write failed", self.name)
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()
+
+    def drain(self) -> None:
+        with self._cond:
+            while self._pending is not None or self._busy:
+                self._cond.wait()
+
+
+__all__ = ["Job", "LatestWriter", "WorkerPool"]

@@ -34,6 +34,7 @@ def build(
     faults: FaultPlan | None = None,
     symbol: str = "BTC/USDT",
     views_every: int = 50,
+    async_views: bool = False,
     **over: object,
 ) -> tuple[Coordinator, FixedClock, RecordingNotifier]:
     settings = make_settings(home, symbols=[symbol], **over)
@@ -50,6 +51,7 @@ def build(
         sleep=lambda s: None,
         views_every=views_every,
         agent_state_files=False,
+        async_views=async_views,
     )
     return coord, clock, notifier
 

@@ -125,3 +125,12 @@ def test_confirm_mode_waits_for_confirmation_then_sends(tmp_path: Path) -> None:
     coord.run_bar(nxt)  # type: ignore[attr-defined]
     assert j.orders(status="submitted")[0]["client_order_id"] == waiting[0]["client_order_id"]
     assert j.orders(status="rejected")[0]["decision_id"] == waiting[1]["decision_id"]
+
+
+def test_async_views_are_written_by_close(tmp_path: Path) -> None:
+    coord = _replay(tmp_path, n=15, views_every=1, async_views=True)
+    coord.close()  # type: ignore[attr-defined]
+    state = json.loads((tmp_path / "state" / "system" / "coordinator_state.json").read_text())
+    assert state["decisions"] == 15
+    log = json.loads((tmp_path / "state" / "decisions" / "decision_log.json").read_text())
+    assert log["count"] == 15
