@@ -2,16 +2,19 @@
 
 The peer is not in the main venv: ``benchmarks/smc_peer.py`` runs in a subprocess with the
 interpreter in ``$QUORUM_SMC_PEER_PYTHON`` (default ``/tmp/smcpeer/bin/python``; make it with
-``python3 -m venv /tmp/smcpeer && /tmp/smcpeer/bin/pip install smartmoneyconcepts``). Without it
-the peer figures are recorded as "peer unavailable". Agreement and truncation are measured on the
+``python3 -m venv /tmp/smcpeer && /tmp/smcpeer/bin/pip install smartmoneyconcepts``), or with
+this interpreter when the ``bench`` extra is installed. Without it the peer figures are recorded
+as "peer unavailable". Agreement and truncation are measured on the
 peer's own test data (``smc-eurusd-15m-2022-2023/EURUSD_15M.csv`` in ../shared/data).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -22,7 +25,23 @@ import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
-PEER_PY = Path(os.environ.get("QUORUM_SMC_PEER_PYTHON", "/tmp/smcpeer/bin/python"))
+
+
+def _peer_python() -> Path:
+    """$QUORUM_SMC_PEER_PYTHON, else /tmp/smcpeer, else this interpreter if it has the peer
+    (``make bench`` installs the ``bench`` extra), else a path that does not exist."""
+    env = os.environ.get("QUORUM_SMC_PEER_PYTHON")
+    if env:
+        return Path(env)
+    venv = Path("/tmp/smcpeer/bin/python")
+    if venv.exists():
+        return venv
+    if importlib.util.find_spec("smartmoneyconcepts") is not None:
+        return Path(sys.executable)
+    return venv
+
+
+PEER_PY = _peer_python()
 SHARED = Path(os.environ.get("QUORUM_SHARED_DATA", HERE.parents[1] / "shared" / "data"))
 EURUSD = SHARED / "smc-eurusd-15m-2022-2023" / "EURUSD_15M.csv"
 LENGTH = 5
