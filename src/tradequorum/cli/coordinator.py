@@ -175,7 +175,10 @@ def _replay(
     from tradequorum.coordinator.wiring import build_coordinator
     from tradequorum.core.clock import FixedClock
 
+    from tradequorum.coordinator.logging_setup import configure_logging
+
     settings = _settings(home)
+    configure_logging(HomeLayout(settings.home_path).logs, level="WARNING")
     sym, bars = _load_replay_bars(settings, file, symbol)
     settings = settings.model_copy(update={"symbols": (sym,)})
     lo = pd.Timestamp(start, tz="UTC") if start else None

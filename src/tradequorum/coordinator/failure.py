@@ -189,7 +189,9 @@ class FailureProtocol:
             )
             if became:
                 h.status = HealthStatus.UNHEALTHY
-        logger.warning("agent=%s task failed: %s", entry.name, exc)
+        # the first failure of a streak is a warning; the rest of the streak is debug noise
+        level = logging.WARNING if h.consecutive_errors == 1 else logging.DEBUG
+        logger.log(level, "agent=%s task failed: %s", entry.name, exc)
         if became:
             logger.error(
                 "agent=%s unhealthy after %d consecutive errors", entry.name, h.consecutive_errors
