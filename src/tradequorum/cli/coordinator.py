@@ -171,11 +171,10 @@ def _replay(
     home: Path | None, file: Path | None, symbol: str | None, start: str | None, end: str | None,
     state_every: int, console: Console,
 ) -> None:  # fmt: skip
+    from tradequorum.coordinator.logging_setup import configure_logging
     from tradequorum.coordinator.replay import FrameMarket, replay_index, run_replay
     from tradequorum.coordinator.wiring import build_coordinator
     from tradequorum.core.clock import FixedClock
-
-    from tradequorum.coordinator.logging_setup import configure_logging
 
     settings = _settings(home)
     configure_logging(HomeLayout(settings.home_path).logs, level="WARNING")
