@@ -9,7 +9,7 @@ data and no barrier was hit.
 * triple barrier: horizontal barriers at ``entry * exp(+-m * sigma_t * sqrt(h))``, ``sigma_t`` the
   trailing std of 1-bar log returns (known at ``t``); the first barrier touched gives the label; a
   bar touching both is labelled 0 (the order inside the bar is unknown); the vertical barrier at
-  ``t+h`` gives 0.
+  ``t+h`` gives 0; zero volatility (a frozen feed) gives no label.
 * forward return: ``ln(close[t+h] / open[t+1])`` beyond a dead band ``+-threshold``.
 * sample weights by average uniqueness (AFML §4.4): mean over the label's horizon of
   ``1 / concurrency``.
@@ -54,7 +54,7 @@ def _triple_barrier(
     t1 = np.full(n, -1, dtype=np.int64)
     for t in range(n - 1):
         w = width[t]
-        if np.isnan(w):
+        if np.isnan(w) or w <= 0.0:
             continue
         entry = open_[t + 1]
         up = entry * math.exp(w)

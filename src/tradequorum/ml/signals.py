@@ -54,7 +54,7 @@ def frame_from_proba(
     p_short, p_flat, p_long = proba[:, 0], proba[:, 1], proba[:, 2]
     side = np.where(p_long > p_short, 1.0, -1.0)
     p_side = np.maximum(p_long, p_short)
-    ok = np.isfinite(width) & (p_long != p_short) & (p_side >= min_probability)
+    ok = (np.nan_to_num(width) > 0) & (p_long != p_short) & (p_side >= min_probability)
     d = np.where(ok, side, 0.0)
     conf = np.where(ok, p_side, p_flat)
     nan = np.full(d.size, np.nan)

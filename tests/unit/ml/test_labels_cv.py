@@ -133,3 +133,25 @@ def test_inner_split_validation_is_last_fraction_and_purged() -> None:
     t0 = np.arange(100, dtype=np.int64)
     fit, val = inner_split(t0, t0 + 5, 0.2)
     assert val[0] == 80 and fit.max() == 74
+
+
+def test_triple_barrier_hand_made_paths_give_expected_labels() -> None:
+    # flat 100 for the vol window, then: bar 21 up-hit, bar 31 both-hit, bar 41 nothing
+    n = 60
+    o = [100.0 + 0.01 * (i % 2) for i in range(n)]  # sigma ~ 1e-4 per bar
+    hi = [x + 0.001 for x in o]
+    lo = [x - 0.001 for x in o]
+    hi[22], lo[32], hi[32] = 101.0, 99.0, 101.0
+    bars = _bars(o, hi, lo)
+    cfg = MlConfig(horizon_bars=3, vol_window_bars=10, barrier_multiple=1.0)
+    lab = triple_barrier_labels(bars, cfg)
+    assert 1e-4 < lab.width[20] < 3e-4  # 1.0 x sigma x sqrt(3)
+    assert (lab.y[20], lab.t1[20]) == (1.0, 22)  # enters at open[21], high[22] crosses
+    assert (lab.y[30], lab.t1[30]) == (0.0, 32)  # both barriers inside bar 32: unknown order
+    assert (lab.y[40], lab.t1[40]) == (0.0, 43)  # vertical barrier
+
+
+def test_triple_barrier_zero_volatility_gives_no_label() -> None:
+    bars = _bars([100.0] * 40, [100.0] * 40, [100.0] * 40)
+    lab = triple_barrier_labels(bars, MlConfig(horizon_bars=3, vol_window_bars=10))
+    assert np.isnan(lab.y).all()
