@@ -39,6 +39,7 @@ from tradequorum.coordinator.views import (
 from tradequorum.coordinator.workers import LatestWriter
 from tradequorum.coordinator.workflow import WorkflowSpec, find_workflow, load_workflow
 from tradequorum.core.clock import Clock
+from tradequorum.core.errors import StateCorrupted
 from tradequorum.core.ids import client_order_id
 from tradequorum.core.types import ExecutionMode, TradingState
 from tradequorum.execution.orders import Order, OrderStatus
@@ -46,7 +47,7 @@ from tradequorum.execution.paper import PaperBroker
 from tradequorum.notify.messages import DEFAULT_PRIORITY, Notification, NotificationType
 from tradequorum.notify.notifiers import Notifier, build_notifier
 from tradequorum.state.journal import Journal
-from tradequorum.state.json_store import write_json_atomic
+from tradequorum.state.json_store import read_json, write_json_atomic
 from tradequorum.state.layout import HomeLayout
 
 logger = logging.getLogger(__name__)
@@ -190,6 +191,7 @@ class Coordinator:
                     rec.decision_id,
                 )
         self._commit(bar, records, fills)
+        self._follow_risk_state()
         return records
 
     def portfolio(self) -> dict[str, Any]:
@@ -230,6 +232,7 @@ class Coordinator:
                 )
                 if order is not None:
                     self._place(order, rec)
+                self._escalations(rec, now)
                 self.journal.set_progress(rec.symbol, rec.timeframe, bar)
             self._release_confirmed()
             for note in self._notes:
@@ -252,6 +255,37 @@ class Coordinator:
                 self._views.submit(self._collect_views())
             else:
                 self._collect_views()()
+
+    def _escalations(self, rec: DecisionRecord, now: pd.Timestamp) -> None:
+        """Journal and notify the questions for a person raised by consensus or risk."""
+        for source in (rec.consensus, rec.risk_verdict):
+            esc = (source or {}).get("escalation")
+            if not isinstance(esc, dict) or not esc.get("id"):
+                continue
+            self.journal.add_escalation(
+                str(esc["id"]), str(esc.get("type", "escalation")), rec.decision_id, esc, now
+            )
+            self._notify(
+                NotificationType.ESCALATION,
+                f"{rec.symbol}: {esc.get('type')}",
+                f"{esc.get('reason', '')} options: {esc.get('options', [])}",
+                rec.decision_id,
+                requires_action=True,
+            )
+
+    def _follow_risk_state(self) -> None:
+        """Adopt the risk manager's kill switch: its HALTED becomes the standing state."""
+        path = self.layout.risk("risk_state")
+        if self.standing_state is TradingState.HALTED or not path.exists():
+            return
+        try:
+            risk = read_json(path)
+        except StateCorrupted:
+            self.set_trading_state(TradingState.HALTED, f"{path} is corrupt: fail closed")
+            return
+        if isinstance(risk, dict) and risk.get("trading_state") == TradingState.HALTED.value:
+            reason = (risk.get("kill_switch") or {}).get("reason") or "risk manager halted trading"
+            self.set_trading_state(TradingState.HALTED, f"kill switch: {reason}")
 
     def _order_for(self, rec: DecisionRecord) -> Order | None:
         d = rec.decision

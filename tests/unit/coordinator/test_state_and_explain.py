@@ -134,3 +134,44 @@ def test_async_views_are_written_by_close(tmp_path: Path) -> None:
     assert state["decisions"] == 15
     log = json.loads((tmp_path / "state" / "decisions" / "decision_log.json").read_text())
     assert log["count"] == 15
+
+
+def test_risk_kill_switch_halts_standing_state_and_blocks_entries(tmp_path: Path) -> None:
+    from tradequorum.notify import NotificationType
+
+    coord, clock, notifier = build(tmp_path, BARS)
+    run_replay(coord, clock, replay_index({"BTC/USDT": BARS}, BARS.index[40], BARS.index[60]))
+    risk = tmp_path / "state" / "risk" / "risk_state.json"
+    risk.parent.mkdir(parents=True, exist_ok=True)
+    risk.write_text(
+        json.dumps({"trading_state": "HALTED", "kill_switch": {"reason": "drawdown 15%"}})
+    )
+    run_replay(coord, clock, replay_index({"BTC/USDT": BARS}, BARS.index[61], BARS.index[159]))
+    after = [d for d in coord.journal.decisions() if pd.Timestamp(d["bar"]) > BARS.index[61]]
+    assert after and all(d["decision"]["action"] == "no_trade" for d in after)
+    assert all(d["trading_state"] == "HALTED" for d in after)
+    assert coord.standing_state.value == "HALTED"
+    assert any(m.type is NotificationType.HALT for m in notifier.messages)
+    coord.close()
+
+
+def test_escalation_in_consensus_is_journaled_and_notified(tmp_path: Path) -> None:
+    from tradequorum.notify import NotificationType
+
+    coord, clock, notifier = build(tmp_path, BARS)
+    run_replay(coord, clock, replay_index({"BTC/USDT": BARS}, BARS.index[40], BARS.index[41]))
+    from tradequorum.coordinator.decisions import DecisionRecord
+
+    rec = DecisionRecord.model_validate(coord.journal.decisions()[-1])
+    esc = {
+        "id": "ESC-20240101-001",
+        "type": "signal_conflict",
+        "reason": "close call",
+        "options": ["no_trade"],
+    }
+    rec.consensus = {**(rec.consensus or {}), "escalation": esc}
+    with coord.journal.transaction():
+        coord._escalations(rec, clock.now())
+    assert coord.journal.count("escalations") == 1
+    assert any(n.type is NotificationType.ESCALATION for n in coord._notes)
+    coord.close()
