@@ -158,7 +158,7 @@ def test_risk_kill_switch_halts_standing_state_and_blocks_entries(tmp_path: Path
 def test_escalation_in_consensus_is_journaled_and_notified(tmp_path: Path) -> None:
     from tradequorum.notify import NotificationType
 
-    coord, clock, notifier = build(tmp_path, BARS)
+    coord, clock, _ = build(tmp_path, BARS)
     run_replay(coord, clock, replay_index({"BTC/USDT": BARS}, BARS.index[40], BARS.index[41]))
     from tradequorum.coordinator.decisions import DecisionRecord
 
