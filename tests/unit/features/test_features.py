@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tradequorum.features as features_pkg
@@ -152,3 +152,15 @@ def test_select_features_keeps_the_informative_column() -> None:
     )
     assert rep.kept == ["signal"]
     assert {d.column: d.reason for d in rep.decisions}["noise"] == "no out-of-sample importance"
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(300, 700), st.integers(0, 10_000), st.integers(0, 1439))
+def test_matrix_truncation_on_random_bars_matches_full(n: int, seed: int, minute: int) -> None:
+    start = pd.Timestamp("2024-03-01", tz="UTC") + pd.Timedelta(minutes=minute)
+    bars = make_bars(n, seed=seed, start=str(start.tz_localize(None)))
+    reg = default_registry(adapters=False)
+    full = build_feature_matrix(bars, reg)
+    for t in (n // 3, n // 2, n - 2):
+        part = build_feature_matrix(bars.iloc[: t + 1], reg)
+        pd.testing.assert_frame_equal(part, full.iloc[: t + 1], check_exact=True)

@@ -171,3 +171,14 @@ def test_cli_audit_plugin_failures_are_reported(
     assert (r.exit_code == 1) is failed, r.output
     if failed:
         assert "FAIL" in r.output and "first at bar" in r.output
+
+
+def test_cli_train_from_home_store_saves_candidate(tmp_path: Path) -> None:
+    from tradequorum.data.store import ParquetStore
+
+    home, _ = _write_home(tmp_path)
+    HomeLayout(home).create()
+    ParquetStore(HomeLayout(home).store).append(make_bars(3000, seed=12), "BTC/USDT", "1m")
+    r = CliRunner().invoke(app, ["train", "--home", str(home), "--no-promote"])
+    assert r.exit_code == 0, r.output
+    assert ModelRegistry(HomeLayout(home)).candidate() is not None
