@@ -274,18 +274,23 @@ class Coordinator:
             )
 
     def _follow_risk_state(self) -> None:
-        """Adopt the risk manager's kill switch: its HALTED becomes the standing state."""
+        """Adopt the risk manager's kill switch as the standing HALTED state, and its release
+        (``quorum resume --confirm``, a person's decision) as ACTIVE again."""
         path = self.layout.risk("risk_state")
-        if self.standing_state is TradingState.HALTED or not path.exists():
+        if not path.exists():
             return
         try:
             risk = read_json(path)
         except StateCorrupted:
-            self.set_trading_state(TradingState.HALTED, f"{path} is corrupt: fail closed")
+            if self.standing_state is not TradingState.HALTED:
+                self.set_trading_state(TradingState.HALTED, f"{path} is corrupt: fail closed")
             return
-        if isinstance(risk, dict) and risk.get("trading_state") == TradingState.HALTED.value:
+        halted = isinstance(risk, dict) and risk.get("trading_state") == TradingState.HALTED.value
+        if halted and self.standing_state is not TradingState.HALTED:
             reason = (risk.get("kill_switch") or {}).get("reason") or "risk manager halted trading"
             self.set_trading_state(TradingState.HALTED, f"kill switch: {reason}")
+        elif not halted and self.state_reason.startswith("kill switch"):
+            self.set_trading_state(TradingState.ACTIVE, "kill switch released by a person")
 
     def _order_for(self, rec: DecisionRecord) -> Order | None:
         d = rec.decision

@@ -175,3 +175,16 @@ def test_escalation_in_consensus_is_journaled_and_notified(tmp_path: Path) -> No
     assert coord.journal.count("escalations") == 1
     assert any(n.type is NotificationType.ESCALATION for n in coord._notes)
     coord.close()
+
+
+def test_kill_switch_release_reactivates_trading(tmp_path: Path) -> None:
+    coord, clock, _ = build(tmp_path, BARS)
+    risk = tmp_path / "state" / "risk" / "risk_state.json"
+    risk.parent.mkdir(parents=True, exist_ok=True)
+    risk.write_text(json.dumps({"trading_state": "HALTED", "kill_switch": {"reason": "dd"}}))
+    run_replay(coord, clock, replay_index({"BTC/USDT": BARS}, BARS.index[40], BARS.index[45]))
+    assert coord.standing_state.value == "HALTED"
+    risk.write_text(json.dumps({"trading_state": "ACTIVE", "kill_switch": {"latched": False}}))
+    run_replay(coord, clock, replay_index({"BTC/USDT": BARS}, BARS.index[46], BARS.index[47]))
+    assert coord.standing_state.value == "ACTIVE"
+    coord.close()
