@@ -93,7 +93,7 @@ def health_check(c: Coordinator) -> dict[str, Any]:
 def _levels(bars: pd.DataFrame, now: pd.Timestamp) -> dict[str, Any]:
     today = now.tz_convert("UTC").normalize()
     prev_day = bars[(bars.index >= today - pd.Timedelta(days=1)) & (bars.index < today)]
-    week_start = today - pd.Timedelta(days=today.dayofweek)
+    week_start = today - pd.Timedelta(days=today.day_of_week)
     prev_week = bars[(bars.index >= week_start - pd.Timedelta(days=7)) & (bars.index < week_start)]
     out: dict[str, Any] = {}
     for name, part in (("prev_day", prev_day), ("prev_week", prev_week)):
