@@ -22,9 +22,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from tradequorum.core.types import Tier, TradingState
+from tradequorum.core.ids import client_order_id
+from tradequorum.core.types import ExecutionMode, Tier, TradingState
+from tradequorum.execution.orders import Order, OrderStatus
 
 #: analyst agent -> its consensus source name
 ANALYST_SOURCES: dict[str, str] = {
@@ -218,6 +221,37 @@ def rationale_text(decision: Decision, evaluation: Mapping[str, Any] | None) -> 
     return f"{head} {tail}".strip()
 
 
+def order_for(rec: DecisionRecord, now: pd.Timestamp, confirm_expiry_s: float) -> Order | None:
+    """The entry order of a decision in its execution mode (None when nothing is to be sent)."""
+    d = rec.decision
+    if d.action not in {"enter_long", "enter_short"}:
+        return None
+    mode = ExecutionMode(rec.mode)
+    status = {
+        ExecutionMode.AUTO: OrderStatus.SUBMITTED,
+        ExecutionMode.CONFIRM: OrderStatus.AWAITING_CONFIRMATION,
+        ExecutionMode.SIGNAL_ONLY: OrderStatus.SIGNAL_ONLY,
+    }[mode]
+    expires = None
+    if mode is ExecutionMode.CONFIRM:
+        expires = (now + pd.Timedelta(seconds=confirm_expiry_s)).isoformat()
+    return Order(
+        client_order_id=client_order_id(rec.decision_id),
+        decision_id=rec.decision_id,
+        approval_id=(rec.risk_verdict or {}).get("approval_id") or f"APR-{rec.decision_id}",
+        symbol=rec.symbol,
+        side="buy" if d.direction > 0 else "sell",
+        direction=d.direction,
+        quantity=d.units,
+        stop=d.stop,
+        target=d.target,
+        scale=d.scale,
+        bar=rec.bar,
+        status=status,
+        expires_at=expires,
+    )
+
+
 __all__ = [
     "ANALYST_SOURCES",
     "Decision",
@@ -226,6 +260,7 @@ __all__ = [
     "Verdict",
     "decide",
     "inputs_from_record",
+    "order_for",
     "rationale_text",
     "read_verdict",
 ]

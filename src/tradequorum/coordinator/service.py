@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -27,27 +27,22 @@ from tradequorum.agents.base import AgentContext, MarketView, TaskResult
 from tradequorum.backtest.engine import EngineSettings
 from tradequorum.config.settings import Settings
 from tradequorum.coordinator.agent import CoordinatorAgent
-from tradequorum.coordinator.decisions import DecisionRecord
+from tradequorum.coordinator.decisions import DecisionRecord, order_for
 from tradequorum.coordinator.failure import FailureProtocol, Sleep
 from tradequorum.coordinator.registry import AgentEntry, AgentRegistry
 from tradequorum.coordinator.runner import RunResult, WorkflowRunner, bar_params
-from tradequorum.coordinator.views import (
-    CoordinatorStateFile,
-    read_coordinator_state,
-    write_views,
-)
+from tradequorum.coordinator.views import collect_views, decision_summary, read_coordinator_state
 from tradequorum.coordinator.workers import LatestWriter
 from tradequorum.coordinator.workflow import WorkflowSpec, find_workflow, load_workflow
 from tradequorum.core.clock import Clock
 from tradequorum.core.errors import StateCorrupted
-from tradequorum.core.ids import client_order_id
-from tradequorum.core.types import ExecutionMode, TradingState
+from tradequorum.core.types import TradingState
 from tradequorum.execution.orders import Order, OrderStatus
 from tradequorum.execution.paper import PaperBroker
 from tradequorum.notify.messages import DEFAULT_PRIORITY, Notification, NotificationType
 from tradequorum.notify.notifiers import Notifier, build_notifier
 from tradequorum.state.journal import Journal
-from tradequorum.state.json_store import read_json, write_json_atomic
+from tradequorum.state.json_store import read_json
 from tradequorum.state.layout import HomeLayout
 
 logger = logging.getLogger(__name__)
@@ -135,7 +130,7 @@ class Coordinator:
             self.settings.model_dump(mode="json", exclude={"execution": {"api_key", "api_secret"}}),
         )
         self._decisions: deque[dict[str, Any]] = deque(
-            (self._summary(d) for d in self.journal.decisions(limit=DECISION_WINDOW)),
+            (decision_summary(d) for d in self.journal.decisions(limit=DECISION_WINDOW)),
             maxlen=DECISION_WINDOW,
         )
 
@@ -217,7 +212,7 @@ class Coordinator:
                 self.journal.add_fill(f.model_dump(mode="json"))
                 self.journal.set_order_status(f.client_order_id, "filled")
             for rec in records:
-                order = self._order_for(rec)
+                order = order_for(rec, self.clock.now(), self.settings.execution.confirm_expiry_s)
                 rec.order = order.model_dump(mode="json") if order is not None else None
                 self.journal.add_decision(
                     decision_id=rec.decision_id,
@@ -245,16 +240,16 @@ class Coordinator:
                 )
             self.journal.set_value("broker", self.broker.snapshot())
         for rec in records:
-            self._decisions.append(self._summary(rec.model_dump(mode="json")))
+            self._decisions.append(decision_summary(rec.model_dump(mode="json")))
         notes, self._notes = self._notes, []
         for note in notes:
             self.notifier.send(note)
         self._bars_done += 1
         if self._bars_done % self.views_every == 0:
             if self.async_views:
-                self._views.submit(self._collect_views())
+                self._views.submit(collect_views(self))
             else:
-                self._collect_views()()
+                collect_views(self)()
 
     def _escalations(self, rec: DecisionRecord, now: pd.Timestamp) -> None:
         """Journal and notify the questions for a person raised by consensus or risk."""
@@ -291,37 +286,6 @@ class Coordinator:
             self.set_trading_state(TradingState.HALTED, f"kill switch: {reason}")
         elif not halted and self.state_reason.startswith("kill switch"):
             self.set_trading_state(TradingState.ACTIVE, "kill switch released by a person")
-
-    def _order_for(self, rec: DecisionRecord) -> Order | None:
-        d = rec.decision
-        if d.action not in {"enter_long", "enter_short"}:
-            return None
-        mode = ExecutionMode(rec.mode)
-        status = {
-            ExecutionMode.AUTO: OrderStatus.SUBMITTED,
-            ExecutionMode.CONFIRM: OrderStatus.AWAITING_CONFIRMATION,
-            ExecutionMode.SIGNAL_ONLY: OrderStatus.SIGNAL_ONLY,
-        }[mode]
-        expires = None
-        if mode is ExecutionMode.CONFIRM:
-            expires = (
-                self.clock.now() + pd.Timedelta(seconds=self.settings.execution.confirm_expiry_s)
-            ).isoformat()
-        return Order(
-            client_order_id=client_order_id(rec.decision_id),
-            decision_id=rec.decision_id,
-            approval_id=(rec.risk_verdict or {}).get("approval_id") or f"APR-{rec.decision_id}",
-            symbol=rec.symbol,
-            side="buy" if d.direction > 0 else "sell",
-            direction=d.direction,
-            quantity=d.units,
-            stop=d.stop,
-            target=d.target,
-            scale=d.scale,
-            bar=rec.bar,
-            status=status,
-            expires_at=expires,
-        )
 
     def _place(self, order: Order, rec: DecisionRecord) -> None:
         fresh = self.journal.add_order(order.model_dump(mode="json"), self.clock.now())
@@ -413,65 +377,7 @@ class Coordinator:
     def write_views(self) -> None:
         """Rewrite every JSON view now (synchronously)."""
         self._views.drain()
-        self._collect_views()()
-
-    def _collect_views(self) -> Callable[[], None]:
-        """Snapshot the views' content now; the returned call writes the files (any thread)."""
-        last = {
-            s: b.isoformat()
-            for s in self.settings.symbols
-            if (b := self.completed_bar(s)) is not None
-        }
-        state = CoordinatorStateFile(
-            trading_state=self.standing_state,
-            state_reason=self.state_reason,
-            mode=self.settings.execution.mode.value,
-            config_hash=self.settings.config_hash(),
-            updated_at=self.clock.now().isoformat(),
-            last_bars=last,
-            agents=self.registry.health(),
-            decisions=self.journal.count("decisions"),
-            orders=self.journal.count("orders"),
-            fills=self.journal.count("fills"),
-            equity=self.broker.equity,
-        )
-        pending = [
-            o
-            for status in ("awaiting_confirmation", "confirmed", "submitted")
-            for o in self.journal.orders(status=status)
-        ]
-        decisions = list(self._decisions)
-        broker = {
-            "equity": self.broker.equity,
-            "cash": self.broker.cash,
-            "positions": self.broker.positions(),
-            "last_bars": last,
-        }
-        active = self.last_run.as_state() if self.last_run is not None else None
-
-        def write() -> None:
-            write_views(
-                self.layout, coordinator=state, decisions=decisions, pending=pending, broker=broker
-            )
-            self.runner.writer.flush()
-            if active is not None:
-                write_json_atomic(self.layout.active_workflow, active)
-
-        return write
-
-    @staticmethod
-    def _summary(rec: Mapping[str, Any]) -> dict[str, Any]:
-        d = rec.get("decision") or {}
-        return {
-            "decision_id": rec.get("decision_id"),
-            "symbol": rec.get("symbol"),
-            "bar": rec.get("bar"),
-            "action": d.get("action"),
-            "tier": d.get("tier"),
-            "direction": d.get("direction"),
-            "trading_state": rec.get("trading_state"),
-            "rationale": rec.get("rationale"),
-        }
+        collect_views(self)()
 
     def run_workflow(self, name: str, params: Mapping[str, Any] | None = None) -> RunResult:
         """Run any workflow outside the bar cycle (daily operations, training, walk-forward)."""
@@ -488,6 +394,10 @@ class Coordinator:
         self.runner.writer.flush()
         self.runner.write_active(run)
         return run
+
+    def recent_decisions(self) -> list[dict[str, Any]]:
+        """The bounded window kept in ``decision_log.json`` (newest last)."""
+        return list(self._decisions)
 
     def close(self) -> None:
         self._views.drain()

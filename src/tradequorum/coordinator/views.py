@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,6 +20,9 @@ from tradequorum.core.errors import StateCorrupted
 from tradequorum.core.types import TradingState
 from tradequorum.state.json_store import read_json, write_json_atomic
 from tradequorum.state.layout import HomeLayout
+
+if TYPE_CHECKING:
+    from tradequorum.coordinator.service import Coordinator
 
 
 def _checksum(payload: Mapping[str, Any]) -> str:
@@ -98,8 +101,66 @@ def read_coordinator_state(layout: HomeLayout) -> CoordinatorStateFile | None:
         raise StateCorrupted(f"{path} does not match its model: {exc}") from exc
 
 
+def collect_views(c: Coordinator) -> Callable[[], None]:
+    """Snapshot the views' content now; the returned call writes the files (any thread)."""
+    last = {s: b.isoformat() for s in c.settings.symbols if (b := c.completed_bar(s)) is not None}
+    state = CoordinatorStateFile(
+        trading_state=c.standing_state,
+        state_reason=c.state_reason,
+        mode=c.settings.execution.mode.value,
+        config_hash=c.settings.config_hash(),
+        updated_at=c.clock.now().isoformat(),
+        last_bars=last,
+        agents=c.registry.health(),
+        decisions=c.journal.count("decisions"),
+        orders=c.journal.count("orders"),
+        fills=c.journal.count("fills"),
+        equity=c.broker.equity,
+    )
+    pending = [
+        o
+        for status in ("awaiting_confirmation", "confirmed", "submitted")
+        for o in c.journal.orders(status=status)
+    ]
+    decisions = c.recent_decisions()
+    broker = {
+        "equity": c.broker.equity,
+        "cash": c.broker.cash,
+        "positions": c.broker.positions(),
+        "last_bars": last,
+    }
+    active = c.last_run.as_state() if c.last_run is not None else None
+
+    def write() -> None:
+        write_views(
+            c.layout, coordinator=state, decisions=decisions, pending=pending, broker=broker
+        )
+        c.runner.writer.flush()
+        if active is not None:
+            write_json_atomic(c.layout.active_workflow, active)
+
+    return write
+
+
+def decision_summary(rec: Mapping[str, Any]) -> dict[str, Any]:
+    """The line a decision gets in ``decision_log.json``."""
+    d = rec.get("decision") or {}
+    return {
+        "decision_id": rec.get("decision_id"),
+        "symbol": rec.get("symbol"),
+        "bar": rec.get("bar"),
+        "action": d.get("action"),
+        "tier": d.get("tier"),
+        "direction": d.get("direction"),
+        "trading_state": rec.get("trading_state"),
+        "rationale": rec.get("rationale"),
+    }
+
+
 __all__ = [
     "CoordinatorStateFile",
+    "collect_views",
+    "decision_summary",
     "positions_path",
     "read_checked",
     "read_coordinator_state",
