@@ -34,6 +34,7 @@ from tradequorum.state.layout import HomeLayout
 
 DEMO_LOOKBACK_BARS = 1000
 REPLAY_BARS = 1440
+TRAIN_BARS_MAX = 4 * 1440  # bounds the demo's run time whatever the file's length
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,20 @@ def _train(settings: Settings, layout: HomeLayout, bars: pd.DataFrame, console: 
     return res.version
 
 
+def _train_or_explain(
+    settings: Settings, layout: HomeLayout, bars: pd.DataFrame, console: Console
+) -> str:
+    """Train; if training itself fails (too little data …) say why and go on without ML."""
+    try:
+        return _train(settings, layout, bars, console)
+    except Exception as exc:
+        console.print(
+            f"[bold red]training failed:[/] {exc}\nthe ML agent is unavailable: a required "
+            "participant is missing, so every decision will be no_trade (fail closed)"
+        )
+        return "none"
+
+
 def _summary(coord: Any, model: str, bps: float) -> DemoSummary:
     j = coord.journal
     recs = j.decisions()
@@ -165,13 +180,15 @@ def run_demo(home: Path, file: Path | None, console: Console) -> DemoSummary:
     )
     bars = ParquetStore(layout.store).read(data.symbol, data.timeframe)
     n_replay = min(REPLAY_BARS, max(len(bars) // 3, 1))
-    train, day = bars.iloc[:-n_replay], bars.iloc[-n_replay:]
+    train, day = bars.iloc[:-n_replay].iloc[-TRAIN_BARS_MAX:], bars.iloc[-n_replay:]
     clock = FixedClock(day.index[0])
     market = FrameMarket({data.symbol: bars}, data.timeframe, clock, lookback=DEMO_LOOKBACK_BARS)
     from tradequorum.ml.registry import ModelRegistry
 
     prod = ModelRegistry(layout).production()
-    model = prod.version if prod is not None else _train(settings, layout, train, console)
+    model = (
+        prod.version if prod is not None else _train_or_explain(settings, layout, train, console)
+    )
     coord = build_coordinator(
         settings, market=market, clock=clock, replay=True, home=home,
         views_every=60, agent_state_files=False,
