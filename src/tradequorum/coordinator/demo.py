@@ -165,8 +165,10 @@ def _print(s: DemoSummary, layout: HomeLayout, console: Console) -> None:
     console.print("next: quorum status / decisions / explain DEC-… --home " + str(layout.root))
 
 
-def run_demo(home: Path, file: Path | None, console: Console) -> DemoSummary:
-    """The whole demo (see the module docstring)."""
+def run_demo(
+    home: Path, file: Path | None, console: Console, *, replay_bars: int = REPLAY_BARS
+) -> DemoSummary:
+    """The whole demo (see the module docstring); ``replay_bars`` is one day of 1m bars."""
     from tradequorum.coordinator.replay import FrameMarket, replay_index, run_replay
     from tradequorum.coordinator.wiring import build_coordinator
     from tradequorum.data.demo import run_data_demo
@@ -179,7 +181,7 @@ def run_demo(home: Path, file: Path | None, console: Console) -> DemoSummary:
         update={"symbols": (data.symbol,), "timeframe": data.timeframe}
     )
     bars = ParquetStore(layout.store).read(data.symbol, data.timeframe)
-    n_replay = min(REPLAY_BARS, max(len(bars) // 3, 1))
+    n_replay = min(replay_bars, max(len(bars) // 3, 1))
     train, day = bars.iloc[:-n_replay].iloc[-TRAIN_BARS_MAX:], bars.iloc[-n_replay:]
     clock = FixedClock(day.index[0])
     market = FrameMarket({data.symbol: bars}, data.timeframe, clock, lookback=DEMO_LOOKBACK_BARS)
