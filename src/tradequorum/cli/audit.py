@@ -13,6 +13,7 @@ exit code is 1 when any audit fails.
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,6 +95,20 @@ def _ml(settings: Settings, timeframe: str) -> list[Audited]:
     return [Audited(f"ml_model:signals ({model.version})", fn, warm)]
 
 
+def _takes_bars(fn: Callable[..., Any]) -> bool:
+    """True for an analysis function ``fn(bars)`` (one required positional parameter)."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    required = [
+        p
+        for p in params
+        if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    return len(required) >= 1
+
+
 def load_plugin(spec: str, timeframe: str, settings: Settings) -> list[Audited]:
     """``module:function`` -> audited items (feature specs, a registry, or an analysis function)."""
     module, _, attr = spec.partition(":")
@@ -103,9 +118,9 @@ def load_plugin(spec: str, timeframe: str, settings: Settings) -> list[Audited]:
         fn = getattr(importlib.import_module(module), attr)
     except (ImportError, AttributeError) as exc:
         raise ConfigError(f"cannot load plugin {spec!r}: {exc}") from exc
-    if hasattr(fn, "warmup_bars") and not isinstance(fn, FeatureSpec) and callable(fn):
-        return [Audited(f"plugin:{spec}", fn, int(fn.warmup_bars))]
-    out = fn() if callable(fn) and not isinstance(fn, FeatureSpec) else fn
+    if callable(fn) and _takes_bars(fn):
+        return [Audited(f"plugin:{spec}", fn, int(getattr(fn, "warmup_bars", 0)))]
+    out = fn() if callable(fn) else fn
     if isinstance(out, FeatureSpec):
         out = [out]
     if isinstance(out, list) and all(isinstance(s, FeatureSpec) for s in out):
@@ -118,12 +133,14 @@ def load_plugin(spec: str, timeframe: str, settings: Settings) -> list[Audited]:
     return [Audited(f"plugin:{spec}", fn, 0)]
 
 
-def collect(target: str, settings: Settings, timeframe: str, plugins: list[str]) -> list[Audited]:
-    """Everything to audit for ``target`` plus the plugins."""
+def collect(
+    target: str, settings: Settings, timeframe: str, plugins: list[str], bars: pd.DataFrame
+) -> list[Audited]:
+    """Everything to audit for ``target`` (features available for ``bars``) plus the plugins."""
     items: list[Audited] = []
     if target in ("features", "all"):
         reg = _registry(settings, timeframe)
-        items += [_feature(reg, n) for n in reg.available() if not reg.get(n).multi_output]
+        items += [_feature(reg, n) for n in reg.available(bars) if not reg.get(n).multi_output]
     if target in ("smc", "all"):
         items += _smc(settings, timeframe)
     if target in ("microstructure", "all"):
@@ -170,7 +187,7 @@ def _run(
     table = Table("audit", "name", "result", "comparisons", "differing")
     failures: list[AuditReport] = []
     skipped: list[AuditReport] = []
-    for item in collect(target, settings, tf, plugins):
+    for item in collect(target, settings, tf, plugins, bars):
         rep = run_audit(kind, item, bars, repaint_bars)
         skip = not rep.passed and rep.comparisons == 0 and bool(rep.notes)
         status = "[green]PASS[/]" if rep.passed else "[yellow]SKIP[/]" if skip else "[red]FAIL[/]"

@@ -33,6 +33,7 @@ from tradequorum.state.json_store import read_json, read_model, write_json_atomi
 from tradequorum.state.layout import HomeLayout
 
 MODEL_FILE = "model.txt"
+SMALL_BATCH_ROWS = 1000
 META_FILE = "metadata.json"
 
 
@@ -113,12 +114,17 @@ class LoadedModel:
             )
 
     def predict_proba(self, X: FloatArray) -> FloatArray:
-        """Calibrated probabilities (n x 3, columns -1, 0, 1) from raw rows in ``meta.columns`` order."""
-        raw = np.asarray(
-            self.booster.predict(
-                np.asarray(X, dtype=np.float64).reshape(-1, len(self.meta.columns))
-            )
-        )
+        """Calibrated probabilities (n x 3, columns -1, 0, 1) from rows in ``meta.columns`` order.
+
+        Small batches (the live single row) predict on one thread: OpenMP start-up and barriers
+        on a busy 2-core machine cost milliseconds for microseconds of work. Each row's result does
+        not depend on the thread count.
+        """
+        rows = np.asarray(X, dtype=np.float64).reshape(-1, len(self.meta.columns))
+        if rows.shape[0] < SMALL_BATCH_ROWS:
+            raw = np.asarray(self.booster.predict(rows, num_threads=1))
+        else:
+            raw = np.asarray(self.booster.predict(rows))
         return self.calibrator.transform(raw.reshape(-1, 3))
 
 

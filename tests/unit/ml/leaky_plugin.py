@@ -24,4 +24,8 @@ def demeaned_agent(bars: pd.DataFrame) -> pd.DataFrame:
 
 
 demeaned_agent.warmup_bars = 5  # type: ignore[attr-defined]
-_unused = np
+
+
+def causal_agent(bars: pd.DataFrame) -> pd.Series:
+    """An honest external analysis without a declared warm-up: 3-bar momentum."""
+    return np.log(bars["close"] / bars["close"].shift(3)).rename("mom3")

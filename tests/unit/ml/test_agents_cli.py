@@ -147,6 +147,7 @@ def test_cli_train_list_promote_rollback(tmp_path: Path) -> None:
         ("repaint", "tests.unit.ml.leaky_plugin:demeaned_agent", True),
         ("recursive", "tests.unit.ml.leaky_plugin:demeaned_agent", True),
         ("lookahead", "tests.unit.ml.leaky_plugin:honest_feature", False),
+        ("repaint", "tests.unit.ml.leaky_plugin:causal_agent", False),
     ],
 )
 def test_cli_audit_plugin_failures_are_reported(
@@ -182,3 +183,14 @@ def test_cli_train_from_home_store_saves_candidate(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["train", "--home", str(home), "--no-promote"])
     assert r.exit_code == 0, r.output
     assert ModelRegistry(HomeLayout(home)).candidate() is not None
+
+
+def test_cli_audit_features_on_file_without_taker_flow_passes(tmp_path: Path) -> None:
+    f = tmp_path / "plain.csv"
+    bars = make_bars(1500, seed=3, taker=False)
+    bars.rename_axis("timestamp").reset_index().assign(
+        timestamp=lambda d: d["timestamp"].dt.tz_localize(None)
+    ).to_csv(f, index=False)
+    r = CliRunner().invoke(app, ["audit", "lookahead", "--file", str(f), "--target", "features"])
+    assert r.exit_code == 0, r.output
+    assert "taker_imbalance" not in r.output and "feature:rsi_14" in r.output
