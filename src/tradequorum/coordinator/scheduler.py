@@ -72,7 +72,9 @@ class LiveScheduler:
 
     def bar_job(self) -> None:
         c = self.coordinator
-        c.run_bar(last_closed_bar(self.clock.now(), c.settings.timeframe))
+        bar = last_closed_bar(self.clock.now(), c.settings.timeframe)
+        c.refresh_data()
+        c.run_bar(bar)
 
     def start(self) -> None:
         c = self.coordinator

@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from tradequorum.agents.base import AgentContext, MarketView, TaskResult
+from tradequorum.agents.base import AgentContext, MarketView, Task, TaskResult
 from tradequorum.backtest.engine import EngineSettings
 from tradequorum.config.settings import Settings
 from tradequorum.coordinator.agent import CoordinatorAgent
@@ -188,6 +188,23 @@ class Coordinator:
         self._commit(bar, records, fills)
         self._follow_risk_state()
         return records
+
+    def refresh_data(self) -> None:
+        """Live only: let the data-pipeline-manager pull the bar that just closed into the store
+        (under the failure protocol) before :meth:`run_bar` looks for it."""
+        if "data-pipeline-manager" not in self.registry:
+            return
+        entry = self.registry.get("data-pipeline-manager")
+        if "ensure_latest_data" not in entry.actions:
+            return
+        task = Task(
+            task_id=self._new_id("TASK"),
+            agent=entry.name,
+            action="ensure_latest_data",
+            params={"symbols": list(self.settings.symbols), "timeframe": self.settings.timeframe},
+            deadline_s=self.settings.failure.agent_timeout_s,
+        )
+        self._task(self.protocol.execute(entry, task, self.context), "")
 
     def portfolio(self) -> dict[str, Any]:
         return {

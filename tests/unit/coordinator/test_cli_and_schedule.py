@@ -128,3 +128,41 @@ def test_catch_up_replays_stored_bars_after_last_completed(tmp_path: Path) -> No
     with Journal(tmp_path / "state" / "journal.sqlite") as j:
         assert j.progress("BTC/USDT", "1m") == BARS.index[79]
         assert len(j.decisions()) == 40
+
+
+def test_bar_job_pulls_the_new_bar_then_decides(tmp_path: Path) -> None:
+    from typing import ClassVar
+
+    from tests.unit.coordinator.conftest import make_settings
+    from tests.unit.coordinator.pipeline_fakes import Out, fake_agents
+    from tradequorum.agents.base import Agent
+    from tradequorum.coordinator.registry import AgentRegistry
+    from tradequorum.coordinator.service import Coordinator
+    from tradequorum.core.clock import FixedClock
+    from tradequorum.notify import RecordingNotifier
+    from tradequorum.state.layout import HomeLayout
+
+    class Growing:
+        n = 100
+
+        def bars(self, symbol: str, timeframe: str) -> pd.DataFrame:
+            return BARS.iloc[: self.n]
+
+    market = Growing()
+
+    class LiveData(Agent):
+        name: ClassVar[str] = "data-pipeline-manager"
+        actions: ClassVar[tuple[str, ...]] = ("ensure_latest_data",)
+
+        def ensure_latest_data(self, task: object, ctx: object) -> Out:
+            market.n = 101  # the feed delivers the bar that just closed
+            return Out(new_bars=1)
+
+    agents = [a for a in fake_agents() if a.name != "data-pipeline-manager"] + [LiveData()]
+    clock = FixedClock(BARS.index[100] + pd.Timedelta(minutes=1, seconds=2))
+    coord = Coordinator(make_settings(tmp_path, symbols=["BTC/USDT"]), HomeLayout(tmp_path),
+                        AgentRegistry(agents), market, clock, notifier=RecordingNotifier())  # fmt: skip
+    LiveScheduler(coord, clock).bar_job()
+    assert coord.completed_bar("BTC/USDT") == BARS.index[100]
+    assert len(coord.journal.decisions()) == 1
+    coord.close()
