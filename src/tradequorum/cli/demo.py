@@ -1,6 +1,9 @@
-"""``quorum demo``: for now the data part (init a home, simulate or import, store, check, summary).
+"""``quorum demo``: the whole system on a fresh machine (``make demo``).
 
-The coordinator engineer extends this with the whole system; keep this module small.
+Data (simulated, or ``--file``) -> a trained model -> one day of 1m bars replayed through the full
+coordinator in paper mode -> a summary. ``--data-only`` keeps the first, data-only part (store,
+quality check, summary). The logic lives in :mod:`tradequorum.coordinator.demo` and
+:mod:`tradequorum.data.demo`; keep this module small.
 """
 
 from __future__ import annotations
@@ -20,8 +23,17 @@ def register(app: typer.Typer) -> None:
         file: Path | None = typer.Option(
             None, "--file", help="bar file to use instead of simulated bars"
         ),
+        data_only: bool = typer.Option(
+            False, "--data-only", help="only store, check and summarise the bars"
+        ),
     ) -> None:
-        """Offline demo: simulated (or your) bars into a fresh home, quality-checked and summarised."""
-        from tradequorum.data.demo import run_data_demo
+        """Offline demo: bars -> trained model -> a day replayed through every agent (paper)."""
+        console = Console()
+        if data_only:
+            from tradequorum.data.demo import run_data_demo
 
-        run_data_demo(home, file, Console())
+            run_data_demo(home, file, console)
+            return
+        from tradequorum.coordinator.demo import run_demo
+
+        run_demo(home, file, console)
