@@ -42,6 +42,7 @@ class MlConfig(Section):
     feature_fraction: float = Field(0.8, gt=0, le=1)
     bagging_fraction: float = Field(0.8, gt=0, le=1)
     lambda_l2: float = Field(1.0, ge=0)
+    max_bin: int = Field(63, ge=4, le=1023, description="histogram bins per feature")
     early_stopping_rounds: int = Field(30, ge=1)
     validation_fraction: float = Field(0.15, gt=0, lt=0.5)
     class_balance: bool = True

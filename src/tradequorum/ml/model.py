@@ -50,6 +50,7 @@ class QuorumClassifier(BaseEstimator):  # type: ignore[misc]
         feature_fraction: float = 0.8,
         bagging_fraction: float = 0.8,
         lambda_l2: float = 1.0,
+        max_bin: int = 63,
         early_stopping_rounds: int = 30,
         validation_fraction: float = 0.15,
         class_balance: bool = True,
@@ -63,6 +64,7 @@ class QuorumClassifier(BaseEstimator):  # type: ignore[misc]
         self.feature_fraction = feature_fraction
         self.bagging_fraction = bagging_fraction
         self.lambda_l2 = lambda_l2
+        self.max_bin = max_bin
         self.early_stopping_rounds = early_stopping_rounds
         self.validation_fraction = validation_fraction
         self.class_balance = class_balance
@@ -88,6 +90,7 @@ class QuorumClassifier(BaseEstimator):  # type: ignore[misc]
             "bagging_fraction": self.bagging_fraction,
             "bagging_freq": 1 if self.bagging_fraction < 1.0 else 0,
             "lambda_l2": self.lambda_l2,
+            "max_bin": self.max_bin,
             "seed": self.seed,
             "deterministic": True,
             "force_row_wise": True,
@@ -120,7 +123,8 @@ class QuorumClassifier(BaseEstimator):  # type: ignore[misc]
         b = pos if t1 is None else np.asarray(t1, dtype=np.int64)
         fit_idx, val_idx = inner_split(a, b, self.validation_fraction)
         params = self.lgb_params()
-        train = lgb.Dataset(X[fit_idx], y_idx[fit_idx], weight=w[fit_idx], params={"verbosity": -1})
+        ds_params = {"verbosity": -1, "max_bin": self.max_bin}
+        train = lgb.Dataset(X[fit_idx], y_idx[fit_idx], weight=w[fit_idx], params=ds_params)
         valid = lgb.Dataset(X[val_idx], y_idx[val_idx], weight=w[val_idx], reference=train)
         booster = lgb.train(
             params,
