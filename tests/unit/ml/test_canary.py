@@ -77,3 +77,18 @@ def test_canary_random_walk_oof_accuracy_is_at_chance() -> None:
 def test_canary_planted_signal_is_found() -> None:
     acc, z = _oof_accuracy_z(_planted(8000, seed=5))
     assert z > 8.0, f"planted momentum not found: accuracy {acc:.4f}, {z:.1f} SE"
+
+
+def _simulated(planted: float) -> pd.DataFrame:
+    from tradequorum.data.simulator import SimulatorParams, simulate_bars
+
+    # zero regime drifts: with planted = 0 the sign of the next return is unpredictable
+    params = SimulatorParams(planted_signal=planted, drifts=(0.0, 0.0, 0.0))
+    return simulate_bars(8000, seed=21, params=params)
+
+
+def test_canary_simulator_without_signal_is_at_chance_and_with_signal_is_found() -> None:
+    acc0, z0 = _oof_accuracy_z(_simulated(0.0))
+    assert abs(z0) < 4.0, f"simulator s=0: OOF accuracy {acc0:.4f} is {z0:.1f} SE from chance"
+    acc1, z1 = _oof_accuracy_z(_simulated(0.3))
+    assert z1 > 6.0, f"simulator planted s=0.3 not found: accuracy {acc1:.4f}, {z1:.1f} SE"
