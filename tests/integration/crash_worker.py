@@ -21,7 +21,7 @@ from tradequorum.core.clock import FixedClock
 from tradequorum.notify import RecordingNotifier
 from tradequorum.state.layout import HomeLayout
 
-START, END = 40, 459
+START, END = 40, 899
 
 
 def bars() -> pd.DataFrame:

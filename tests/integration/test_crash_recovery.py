@@ -77,7 +77,7 @@ def test_replay_killed_twenty_times_recovers_exactly(tmp_path: Path) -> None:
     kills = 0
     while kills < KILLS:
         proc = _spawn(crashed)
-        time.sleep(float(rng.uniform(0.8, 2.0)))
+        time.sleep(float(rng.uniform(0.7, 1.6)))
         if proc.poll() is not None:
             break  # finished before we could kill it
         proc.send_signal(signal.SIGKILL)
