@@ -84,5 +84,7 @@ def test_run_data_demo_simulates_stores_and_is_idempotent(tmp_path: Path) -> Non
 
 
 def test_cli_demo_with_a_real_file(tmp_path: Path) -> None:
-    out = _run("demo", "--home", str(tmp_path / "d"), "--file", str(shared_file(FIL)))
+    out = _run(
+        "demo", "--data-only", "--home", str(tmp_path / "d"), "--file", str(shared_file(FIL))
+    )
     assert "imported from" in out and "FIL/USDT" in out

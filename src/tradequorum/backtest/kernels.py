@@ -12,7 +12,7 @@ Sizing in signal mode uses :func:`tradequorum.core.sizing.fixed_fraction_units` 
 marked at the close of ``t-1``, the close of ``t-1`` as the price and the stop distance from that
 close: exactly what the risk manager can compute when the decision is made.
 
-``_order_at_open`` and ``_stop_or_target`` (with the state layout ``POS ... BLOCK``) are also
+``order_at_open`` and ``stop_or_target`` (with the state layout ``POS ... BLOCK``) are also
 called one bar at a time by :class:`tradequorum.execution.paper.PaperBroker`, so replay fills
 equal backtest fills bit for bit: keep their signatures and semantics stable.
 """
@@ -230,7 +230,7 @@ def _entry_blocked(d: float, open_: float, stop: float, tgt: float) -> bool:
 
 
 @njit(cache=True)
-def _order_at_open(
+def order_at_open(
     mode: int,
     state: np.ndarray,
     k: int,
@@ -274,7 +274,7 @@ def _order_at_open(
 
 
 @njit(cache=True)
-def _stop_or_target(
+def stop_or_target(
     state: np.ndarray,
     k: int,
     t: int,
@@ -368,7 +368,7 @@ def run_kernel(
                     atr[t - 1, k],
                     open_[t, k],
                 )
-                dc, dn, df, ntr = _order_at_open(
+                dc, dn, df, ntr = order_at_open(
                     mode, state, k, t, row, equity[t - 1], params, trades, ntr
                 )
                 cash += dc
@@ -378,7 +378,7 @@ def run_kernel(
                 state[k, STOP] == state[k, STOP] or state[k, TGT] == state[k, TGT]
             ):
                 bar = (open_[t, k], high[t, k], low[t, k], atr[t - 1, k] if t > 0 else np.nan)
-                dc, dn, df, ntr = _stop_or_target(state, k, t, bar, params, trades, ntr)
+                dc, dn, df, ntr = stop_or_target(state, k, t, bar, params, trades, ntr)
                 cash += dc
                 notional[t] += dn
                 fees[t] += df

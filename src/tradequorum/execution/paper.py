@@ -30,8 +30,8 @@ from tradequorum.backtest.kernels import (
     POS,
     STOP,
     TGT,
-    _order_at_open,
-    _stop_or_target,
+    order_at_open,
+    stop_or_target,
 )
 from tradequorum.core.errors import OrderRejected, StateCorrupted
 from tradequorum.execution.orders import Fill, Order
@@ -167,7 +167,7 @@ class PaperBroker:
         )
         before = float(self.state[k, POS])
         trades = np.empty((4, N_TRADE))
-        cash, notional, fee, _ = _order_at_open(
+        cash, notional, fee, _ = order_at_open(
             MODE_SIGNAL, self.state, k, t, row, equity_prev, self.params, trades, 0
         )
         self.cash += cash
@@ -190,7 +190,7 @@ class PaperBroker:
         if before == 0.0:
             return []
         trades = np.empty((4, N_TRADE))
-        cash, notional, fee, ntr = _stop_or_target(self.state, k, t, bar, self.params, trades, 0)
+        cash, notional, fee, ntr = stop_or_target(self.state, k, t, bar, self.params, trades, 0)
         if ntr == 0:
             return []
         self.cash += cash
