@@ -4,7 +4,9 @@ Honest probabilities: the calibrator applied to fold ``k`` is fitted on folds ``
 (walk-forward calibration), so fold 0 is not traded. Those probabilities become signals
 (:func:`tradequorum.ml.signals.frame_from_proba`) on the bars of the folds, and the shared engine
 (:func:`tradequorum.backtest.run_backtest`: next-open fills, fees, slippage, stop before target)
-trades them. Gates (configurable): OOF balanced accuracy ``>= min_balanced_accuracy`` (chance is
+trades them. As in the label, a position lives until its stop or target (the barriers): neutral
+rows are "no decision", not exits (closing on every neutral bar churned 4,485 trades in three
+weeks of simulated 1m bars and validated fees, not the model). Gates (configurable): OOF balanced accuracy ``>= min_balanced_accuracy`` (chance is
 1/3) and annualized Sharpe ``>= min_oof_sharpe``.
 """
 
@@ -88,6 +90,9 @@ def validate_candidate(
 
     bal = float(balanced_accuracy_score(y, pred)) if y.size else 0.0
     signals = oof_signal_frame(bars, result, cfg)
+    # the model predicts which barrier is hit first: a position lives until its stop or target
+    # (the barriers); a neutral row is "no new decision" (NaN), not an order to close
+    signals["direction"] = signals["direction"].where(signals["direction"] != 0.0)
     first = int(result.dataset.t0[result.oof_rows][keep].min())
     bt = run_backtest(bars.iloc[first:], signals.iloc[first:], engine)
     m = result_metrics(bt, timeframe=timeframe)
