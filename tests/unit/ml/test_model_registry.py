@@ -124,3 +124,18 @@ def test_tuning_bounded_trials_is_reproducible(trained: TrainingResult) -> None:
     b = tune_hyperparameters(trained.dataset, CFG, n_trials=2)
     assert a.n_trials == 2 and a.best_params == b.best_params
     assert set(a.best_params) == set(SEARCH_SPACE) and np.isfinite(a.best_log_loss)
+
+
+def test_honest_oof_calibration_of_a_fold_ignores_later_folds(trained: TrainingResult) -> None:
+    from dataclasses import replace
+
+    from tradequorum.ml.validation import honest_oof_proba
+
+    proba, keep = honest_oof_proba(trained, "isotonic")
+    assert not keep[trained.oof_fold == 0].any() and keep[trained.oof_fold > 0].all()
+    later = trained.oof_fold == trained.oof_fold.max()
+    noisy = trained.oof_raw.copy()
+    noisy[later] = np.random.default_rng(0).dirichlet([1, 1, 1], int(later.sum()))
+    again, _ = honest_oof_proba(replace(trained, oof_raw=noisy), "isotonic")
+    assert np.array_equal(again[~later & keep], proba[~later & keep])
+    assert not np.array_equal(again[later], proba[later])
