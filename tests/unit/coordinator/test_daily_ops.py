@@ -14,19 +14,20 @@ from tradequorum.coordinator.workflow import builtin_workflow_dir, load_workflow
 BARS = make_bars(3 * 1440, seed=5)
 
 
-@pytest.mark.parametrize("replay", [False, True])
-@pytest.mark.parametrize(
-    "name",
-    [
-        "realtime_signal_generation",
-        "model_training_cycle",
-        "walk_forward_optimization",
-        "daily_operations",
-    ],
+WORKFLOWS = (
+    "realtime_signal_generation",
+    "model_training_cycle",
+    "walk_forward_optimization",
+    "daily_operations",
 )
+# Replay wiring has no training data source, so only the bar-driven workflows are checked there.
+CASES = [(name, False) for name in WORKFLOWS] + [
+    (name, True) for name in ("realtime_signal_generation", "daily_operations")
+]
+
+
+@pytest.mark.parametrize(("name", "replay"), CASES)
 def test_shipped_workflow_checks_against_real_agents(name: str, replay: bool) -> None:
-    if replay and name in {"model_training_cycle", "walk_forward_optimization"}:
-        pytest.skip("replay has no training data source")
     registry = AgentRegistry(real_agents(replay=replay))
     actions = {
         **registry.actions(),
