@@ -207,7 +207,7 @@ class ModelTrainerAgent(Agent):
                 "n_rows": res.cv_metrics["n_rows"],
                 "class_counts": res.cv_metrics["class_counts"],
             },
-            stability=importance_stability(res.fold_importances),
+            stability=res.stability,
             n_trials=n_trials,
             columns=list(res.dataset.columns),
         )

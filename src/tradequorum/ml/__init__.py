@@ -26,7 +26,6 @@ from tradequorum.ml.training import (
     Dataset,
     TrainingResult,
     cross_validate,
-    importance_stability,
     prepare_dataset,
     train_model,
 )
@@ -52,7 +51,6 @@ __all__ = [
     "cross_validate",
     "fit_calibrator",
     "forward_return_labels",
-    "importance_stability",
     "inner_split",
     "label_config",
     "latest_signal",

@@ -3,12 +3,12 @@
 The out-of-fold (OOF) probabilities come from models that never saw a sample whose label horizon
 overlaps the predicted one (purged CV with embargo); the calibrator is fitted on them, and the
 final model is refitted on every labelled row. Feature importances per fold feed the stability
-figure (mean Spearman correlation between consecutive folds, DESIGN §7).
+figure (:func:`tradequorum.validation.stability.importance_stability`: mean Spearman correlation
+between consecutive folds, clipped to [0, 1], DESIGN §7).
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.stats import spearmanr
 from sklearn.base import clone
 from sklearn.metrics import balanced_accuracy_score, log_loss
 
@@ -29,6 +28,7 @@ from tradequorum.ml.calibration import Calibrator, fit_calibrator
 from tradequorum.ml.cv import Fold, make_folds
 from tradequorum.ml.labels import average_uniqueness, make_labels
 from tradequorum.ml.model import QuorumClassifier
+from tradequorum.validation.stability import importance_stability
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,16 +171,6 @@ def cross_validate(
     return np.vstack(probas), np.concatenate(rows), metrics, imps
 
 
-def importance_stability(fold_importances: list[dict[str, float]]) -> float:
-    """Mean Spearman correlation of importances between consecutive folds (NaN if < 2 folds)."""
-    rhos = []
-    for a, b in itertools.pairwise(fold_importances):
-        x, y = np.array(list(a.values())), np.array([b[k] for k in a])
-        if np.ptp(x) > 0 and np.ptp(y) > 0:
-            rhos.append(float(spearmanr(x, y).statistic))
-    return float(np.mean(rhos)) if rhos else float("nan")
-
-
 def train_model(
     bars: pd.DataFrame,
     registry: FeatureRegistry,
@@ -235,7 +225,6 @@ __all__ = [
     "TrainingResult",
     "cross_validate",
     "default_feature_names",
-    "importance_stability",
     "prepare_dataset",
     "restrict",
     "select_columns",
