@@ -103,3 +103,13 @@ def test_signal_with_changed_feature_definition_refuses(
     live.register(FeatureSpec("vol_60", s.fn, {"window": 61}, 61), replace=True)
     with pytest.raises(ModelError, match="feature set"):
         compute_signal_frame(btc, model, CFG, registry=live)
+
+
+def test_latest_signal_during_warmup_is_neutral_and_json_safe(
+    btc: pd.DataFrame, model: LoadedModel
+) -> None:
+    from tradequorum.state.json_store import dumps
+
+    sig = latest_signal(btc.iloc[:30], model, CFG, symbol="BTC/USDT", timeframe="1m")
+    assert sig.direction == Direction.NEUTRAL
+    dumps(sig)  # strict JSON: a feature still NaN in its warm-up must not become NaN in JSON
