@@ -18,6 +18,7 @@ import pandas as pd
 
 from tradequorum.core.bars import FloatArray
 from tradequorum.core.errors import DataError
+from tradequorum.core.timeframes import timeframe_seconds
 from tradequorum.features.registry import FeatureRegistry, FeatureSpec
 
 MICROSTRUCTURE = ("tradequorum.microstructure.features", "microstructure_features")
@@ -132,31 +133,44 @@ def _smc_available() -> bool:
     return _load(SMC) is not None or _load(SMC_ANALYSIS) is not None
 
 
-def _warmup(target: tuple[str, str], cfg: Any, default: int = DEFAULT_ADAPTER_WARMUP) -> int:
-    """The package's own ``warmup_bars(cfg)`` when it declares one, else ``default``."""
+def _warmup(
+    target: tuple[str, str], cfg: Any, default: int = DEFAULT_ADAPTER_WARMUP, **kw: Any
+) -> int:
+    """The package's own ``warmup_bars(cfg, **kw)`` when it declares one, else ``default``."""
     try:
         mod = importlib.import_module(target[0])
     except ImportError:
         return default
     fn = getattr(mod, "warmup_bars", None)
-    return int(fn(cfg)) if callable(fn) else default
+    if not callable(fn):
+        return default
+    try:
+        return int(fn(cfg, **kw))
+    except TypeError:  # an older signature without the timeframe keyword
+        return int(fn(cfg))
 
 
 def adapter_specs(
-    microstructure_cfg: Any | None = None, smc_cfg: Any | None = None
+    microstructure_cfg: Any | None = None,
+    smc_cfg: Any | None = None,
+    base_timeframe: str = "1m",
 ) -> list[FeatureSpec]:
-    """The ``microstructure`` and ``smc`` multi-output features (available once their code lands)."""
+    """The ``microstructure`` and ``smc`` multi-output features (available once their code lands).
+
+    Warm-ups are the packages' own, for bars of ``base_timeframe``.
+    """
     from tradequorum.config.microstructure import MicrostructureConfig
     from tradequorum.config.smc import SmcConfig
 
     mcfg = microstructure_cfg or MicrostructureConfig()
     scfg = smc_cfg or SmcConfig()
+    per_day = max(1, 86_400 // timeframe_seconds(base_timeframe))
     return [
         FeatureSpec(
             "microstructure",
             _micro,
             mcfg.model_dump(),
-            _warmup(MICROSTRUCTURE, mcfg),
+            _warmup(MICROSTRUCTURE, mcfg, bars_per_day=per_day),
             group="microstructure",
             multi_output=True,
             description="tradequorum.microstructure.features.microstructure_features",
@@ -166,7 +180,7 @@ def adapter_specs(
             "smc",
             _smc,
             scfg.model_dump(),
-            _warmup(SMC, scfg, SMC_DEFAULT_WARMUP),
+            _warmup(SMC, scfg, SMC_DEFAULT_WARMUP, base_timeframe=base_timeframe),
             group="smc",
             multi_output=True,
             description="SMC outputs: distance to unmitigated OB/FVG, structure state, sweeps",
@@ -176,9 +190,12 @@ def adapter_specs(
 
 
 def register_adapters(
-    reg: FeatureRegistry, microstructure_cfg: Any | None = None, smc_cfg: Any | None = None
+    reg: FeatureRegistry,
+    microstructure_cfg: Any | None = None,
+    smc_cfg: Any | None = None,
+    base_timeframe: str = "1m",
 ) -> None:
-    for s in adapter_specs(microstructure_cfg, smc_cfg):
+    for s in adapter_specs(microstructure_cfg, smc_cfg, base_timeframe):
         reg.register(s)
 
 

@@ -33,7 +33,7 @@ def default_registry(
     register_htf_features(reg, base_timeframe, htf_timeframes)
     register_transforms(reg)
     if adapters:
-        register_adapters(reg, microstructure_cfg, smc_cfg)
+        register_adapters(reg, microstructure_cfg, smc_cfg, base_timeframe)
     return reg
 
 
