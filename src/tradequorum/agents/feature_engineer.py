@@ -22,7 +22,7 @@ from tradequorum.config.settings import Settings
 from tradequorum.core.errors import DataError
 from tradequorum.features import FeatureRegistry, build_feature_matrix, default_registry
 from tradequorum.features.selection import SelectionReport
-from tradequorum.ml.registry import ModelRegistry
+from tradequorum.ml.registry import ProductionModelCache
 from tradequorum.ml.training import default_feature_names, prepare_dataset, select_columns
 from tradequorum.state.json_store import read_json, write_json_atomic
 
@@ -99,11 +99,14 @@ class FeatureEngineerAgent(Agent):
         "generate_feature_set",
     )
 
+    def __init__(self) -> None:
+        self._models = ProductionModelCache()
+
     def compute_realtime_features(self, task: Task, ctx: AgentContext) -> RealtimeFeaturesResult:
         market = require_market(ctx, self.name)
         tf = str(task.params.get("timeframe", ctx.settings.timeframe))
         reg = registry_for(ctx.settings, tf)
-        prod = ModelRegistry(ctx.layout).production()
+        prod = self._models.production(ctx.layout)
         out: dict[str, FeatureSnapshot] = {}
         for sym in symbols_of(task, ctx):
             bars = market.bars(sym, tf)

@@ -11,19 +11,45 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from tradequorum.agents.base import Agent, AgentContext, Task, require_market
 from tradequorum.agents.feature_engineer import merge_state, registry_for, symbols_of
 from tradequorum.core.errors import AgentError
 from tradequorum.core.types import Signal
-from tradequorum.ml.registry import ModelRegistry
+from tradequorum.ml.registry import ProductionModelCache
 from tradequorum.ml.signals import latest_signal
 
 STATE_NAME = "ml_signals"
+#: the workflow variable holding the feature-engineer's output of this cycle
+FEATURES_VAR = "combined_features"
 #: bars handed to the model: its warm-up plus this margin (values past the warm-up do not depend
 #: on how much history is loaded: the recursive audit)
 WINDOW_MARGIN_BARS = 500
+
+
+def engineered_row(
+    task: Task, symbol: str, bars: pd.DataFrame, feature_hash: str
+) -> dict[str, float | None] | None:
+    """The feature-engineer's values of this cycle for ``symbol``, if they fit ``bars``.
+
+    Used only when the snapshot is of the same last bar, of the model's feature set, and computed
+    on at least as many bars as ``bars`` (a longer causal window ending at the same bar: values
+    past the warm-up agree, the recursive audit). Otherwise None: the model builds its own row.
+    """
+    inputs = task.params.get("inputs")
+    snap = inputs.get(FEATURES_VAR) if isinstance(inputs, dict) else None
+    entry = snap.get("symbols", {}).get(symbol) if isinstance(snap, dict) else None
+    if not isinstance(entry, dict) or len(bars) == 0:
+        return None
+    fits = (
+        entry.get("timestamp") == str(bars.index[-1])
+        and entry.get("feature_hash") == feature_hash
+        and int(entry.get("bars_used", 0)) >= len(bars)
+        and isinstance(entry.get("values"), dict)
+    )
+    return dict(entry["values"]) if fits else None
 
 
 class PredictResult(BaseModel):
@@ -40,8 +66,11 @@ class MlModelAgent(Agent):
     domain: ClassVar[str] = "LightGBM development, training, tuning, predictions"
     actions: ClassVar[tuple[str, ...]] = ("predict", "generate_prediction")
 
+    def __init__(self) -> None:
+        self._models = ProductionModelCache()
+
     def predict(self, task: Task, ctx: AgentContext) -> PredictResult:
-        model = ModelRegistry(ctx.layout).production()
+        model = self._models.production(ctx.layout)
         if model is None:
             raise AgentError(
                 "no production model: the ML agent is unavailable until `quorum train` "
@@ -56,7 +85,13 @@ class MlModelAgent(Agent):
         for sym in symbols_of(task, ctx):
             bars = market.bars(sym, tf).iloc[-window:]
             out[sym] = latest_signal(
-                bars, model, ctx.settings.ml, symbol=sym, timeframe=tf, registry=reg
+                bars,
+                model,
+                ctx.settings.ml,
+                symbol=sym,
+                timeframe=tf,
+                registry=reg,
+                features=engineered_row(task, sym, bars, model.meta.feature_hash),
             )
         if ctx.write_state:
             merge_state(

@@ -284,6 +284,34 @@ class ModelRegistry:
         return out
 
 
+class ProductionModelCache:
+    """The production model of a home, re-read only when its files change.
+
+    Held by an agent instance (no module state). The key is the folder path plus identity
+    (inode), modification time (ns) and size of ``metadata.json`` and ``model.txt``: a promotion
+    or rollback renames a new folder into place (new version, new files), so the key changes and
+    the next call reloads. One ``os.stat`` pair per call instead of parsing the booster.
+    """
+
+    def __init__(self) -> None:
+        self._key: tuple[object, ...] | None = None
+        self._model: LoadedModel | None = None
+
+    def production(self, layout: HomeLayout) -> LoadedModel | None:
+        path = layout.production_model
+        try:
+            meta, text = (path / META_FILE).stat(), (path / MODEL_FILE).stat()
+        except FileNotFoundError:
+            self._key, self._model = None, None
+            return read_model_dir(path)  # None, or StateCorrupted for metadata without a model
+        key = (str(path), meta.st_ino, meta.st_mtime_ns, meta.st_size)
+        key += (text.st_ino, text.st_mtime_ns, text.st_size)
+        if key != self._key or self._model is None:
+            self._model = read_model_dir(path)
+            self._key = key
+        return self._model
+
+
 __all__ = [
     "META_FILE",
     "MODEL_FILE",
@@ -291,6 +319,7 @@ __all__ = [
     "ModelEntry",
     "ModelMetadata",
     "ModelRegistry",
+    "ProductionModelCache",
     "library_versions",
     "model_sha256",
     "read_model_dir",

@@ -12,6 +12,8 @@ which barrier is hit first, so those are the levels it has an opinion about).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -92,12 +94,29 @@ def latest_signal(
     symbol: str,
     timeframe: str,
     registry: FeatureRegistry | None = None,
+    features: Mapping[str, float | None] | None = None,
 ) -> Signal:
-    """The signal of the last (closed) bar; equals the last row of :func:`compute_signal_frame`."""
+    """The signal of the last (closed) bar; equals the last row of :func:`compute_signal_frame`.
+
+    ``features``: the last bar's feature values by column (None = NaN), already computed on these
+    bars (or a longer causal window ending at the same bar) this cycle, e.g. by the
+    feature-engineer; then the matrix is not built a second time. Must hold every model column.
+    """
     ensure_bars(bars, min_rows=1)
     reg = _registry(model, registry)
-    X = build_feature_matrix(bars, reg, model.meta.features, columns=model.meta.columns)
-    row = X.to_numpy()[-1:]
+    cols_pos = {c: i for i, c in enumerate(model.meta.columns)}
+    if features is None:
+        X = build_feature_matrix(bars, reg, model.meta.features, columns=model.meta.columns)
+        vec = X.to_numpy()[-1]
+    else:
+        absent = [c for c in model.meta.columns if c not in features]
+        if absent:
+            raise DataError(f"precomputed features lack the model's columns {absent}")
+        vec = np.array(
+            [np.nan if features[c] is None else features[c] for c in model.meta.columns],
+            dtype=np.float64,
+        )
+    row = vec[None, :]
     proba = model.predict_proba(row)
     close = column(bars, "close")[-1:]
     cols = frame_from_proba(proba, close, _width(bars, model)[-1:], cfg.min_probability)
@@ -116,7 +135,7 @@ def latest_signal(
         ),
         Evidence(
             kind="top_features",
-            values={n: float(X[n].to_numpy()[-1]) for n, _ in top if n in X.columns},
+            values={n: float(vec[cols_pos[n]]) for n, _ in top if n in cols_pos},
         ),
     ]
     has_levels = d != 0 and np.isfinite(cols["stop"][0])
