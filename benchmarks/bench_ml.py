@@ -4,7 +4,7 @@
   calendar, 1h/4h/1d HTF, transforms) < 10 s; the microstructure and SMC adapters are timed
   separately (their packages' own benchmarks own those figures);
 * LightGBM training on 500,000 rows x 100 features < 60 s with 2 threads (one fit with early
-  stopping on the inner split, up to 200 rounds);
+  stopping on the inner split, up to 200 rounds; best of 2, every run recorded);
 * single-row prediction p99 < 5 ms (``LoadedModel.predict_proba``: ``Booster.predict`` on one
   numpy row + calibration), plus ``latest_signal`` on a 5,000-bar window for reference.
 
@@ -23,6 +23,8 @@ import pandas as pd
 
 N_BARS = 1_000_000
 TRAIN_ROWS, TRAIN_COLS = 500_000, 100
+#: best of N, as the peer timings in ../shared/notes/peers.md (best of 3); 2 keeps the run short
+TRAIN_REPEATS = 2
 
 
 def _bars(n: int, seed: int = 0) -> pd.DataFrame:
@@ -84,11 +86,17 @@ def bench_training() -> dict[str, Any]:
     X = rng.normal(size=(TRAIN_ROWS, TRAIN_COLS))
     score = X[:, :5] @ np.array([0.5, -0.4, 0.3, 0.2, -0.1]) + rng.normal(0, 1.0, TRAIN_ROWS)
     y = np.where(score > 0.7, 1.0, np.where(score < -0.7, -1.0, 0.0))
-    est = QuorumClassifier(n_estimators=200, num_threads=2, early_stopping_rounds=20)
-    t0 = time.perf_counter()
-    est.fit(X, y)
-    dt = time.perf_counter() - t0
-    return {"train_500k_x_100": _target(dt, 60.0), "train_rounds": est.best_iteration_}
+    times = []
+    for _ in range(TRAIN_REPEATS):
+        est = QuorumClassifier(n_estimators=200, num_threads=2, early_stopping_rounds=20)
+        t0 = time.perf_counter()
+        est.fit(X, y)
+        times.append(time.perf_counter() - t0)
+    return {
+        "train_500k_x_100": _target(min(times), 60.0),
+        "train_500k_x_100_all_runs_s": [round(t, 2) for t in times],
+        "train_rounds": est.best_iteration_,
+    }
 
 
 def bench_predict() -> dict[str, Any]:
