@@ -21,8 +21,10 @@ import numpy.typing as npt
 import pandas as pd
 
 from tradequorum.core.bars import FloatArray, column
+from tradequorum.core.errors import DataError
 from tradequorum.core.timeframes import timeframe_seconds
-from tradequorum.data.resample import last_closed_position, resample_bars
+from tradequorum.data.quality import epoch_ns
+from tradequorum.data.resample import bucket_open_ns
 from tradequorum.features.registry import FeatureRegistry, FeatureSpec
 
 _NS = 1_000_000_000
@@ -44,21 +46,35 @@ class HtfBars:
 def aggregate_htf(bars: pd.DataFrame, timeframe: str, base_timeframe: str) -> HtfBars:
     """Complete ``timeframe`` buckets of ``bars`` and, per base bar, the last one closed by then.
 
-    Uses the shared causal helpers :func:`tradequorum.data.resample.resample_bars` (complete
-    buckets only) and :func:`~tradequorum.data.resample.last_closed_position`.
+    The arithmetic of :func:`tradequorum.data.resample.resample_bars` (complete buckets only,
+    epoch-aligned by :func:`~tradequorum.data.resample.bucket_open_ns`) and of
+    :func:`~tradequorum.data.resample.last_closed_position`, on arrays without building frames
+    (it runs every bar in live mode; ``tests/unit/features`` checks it equals the data layer's).
+    ``bars`` must be valid (the matrix builder checked them).
     """
-    htf = resample_bars(bars, timeframe, base_timeframe=base_timeframe)
-    htf_index = pd.DatetimeIndex(htf.index)
-    last = last_closed_position(pd.DatetimeIndex(bars.index), base_timeframe, htf_index, timeframe)
-    end_ns = np.asarray(htf_index.asi8, dtype=np.int64) + timeframe_seconds(timeframe) * _NS
+    step, base_step = timeframe_seconds(timeframe) * _NS, timeframe_seconds(base_timeframe) * _NS
+    if step % base_step or step < base_step:
+        raise DataError(f"cannot resample {base_timeframe} bars to {timeframe}")
+    ts = epoch_ns(bars.index)
+    bucket = bucket_open_ns(ts, timeframe)
+    starts = np.flatnonzero(np.concatenate([[True], bucket[1:] != bucket[:-1]])) if ts.size else ts
+    counts = np.diff(np.append(starts, ts.size))
+    keep = counts == step // base_step
+    firsts, lasts = starts[keep], (starts + counts - 1)[keep]
+
+    def reduce(name: str, how: np.ufunc) -> FloatArray:
+        x = column(bars, name)
+        return np.ascontiguousarray(how.reduceat(x, starts)[keep]) if ts.size else x[:0]
+
+    end_ns = np.asarray(bucket[firsts], dtype=np.int64) + step
     return HtfBars(
-        open=column(htf, "open"),
-        high=column(htf, "high"),
-        low=column(htf, "low"),
-        close=column(htf, "close"),
-        volume=column(htf, "volume"),
+        open=column(bars, "open")[firsts],
+        high=reduce("high", np.maximum),
+        low=reduce("low", np.minimum),
+        close=column(bars, "close")[lasts],
+        volume=reduce("volume", np.add),
         end_ns=end_ns,
-        last_complete=last,
+        last_complete=np.searchsorted(end_ns, ts + base_step, side="right").astype(np.int64) - 1,
     )
 
 

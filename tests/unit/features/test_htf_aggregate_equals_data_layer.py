@@ -1,0 +1,36 @@
+"""The array-only HTF aggregation equals the data layer's resample_bars + last_closed_position."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.conftest import make_bars
+from tradequorum.core.timeframes import timeframe_seconds
+from tradequorum.data.resample import last_closed_position, resample_bars
+from tradequorum.features.htf import aggregate_htf
+
+
+@pytest.mark.parametrize(("tf", "start", "drop"), [("1h", 0, ()), ("4h", 7, (50, 51, 300)),
+                                                   ("1h", 13, (0, 61, 62, 999)), ("1d", 0, (5,))])  # fmt: skip
+def test_aggregate_htf_gappy_bars_equals_resample_bars(
+    tf: str, start: int, drop: tuple[int, ...]
+) -> None:
+    full = make_bars(3000, seed=3).iloc[start:]
+    bars = full.drop(full.index[list(drop)]) if drop else full
+    got = aggregate_htf(bars, tf, "1m")
+    ref = resample_bars(bars, tf, base_timeframe="1m")
+    idx = pd.DatetimeIndex(ref.index)
+    for c in ("open", "high", "low", "close", "volume"):
+        np.testing.assert_array_equal(getattr(got, c), ref[c].to_numpy())
+    last = last_closed_position(pd.DatetimeIndex(bars.index), "1m", idx, tf)
+    np.testing.assert_array_equal(got.last_complete, last)
+    np.testing.assert_array_equal(
+        got.end_ns, idx.as_unit("ns").asi8 + timeframe_seconds(tf) * 1_000_000_000
+    )
+
+
+def test_aggregate_htf_empty_bars_gives_empty_arrays() -> None:
+    got = aggregate_htf(make_bars(10, seed=1).iloc[:0], "1h", "1m")
+    assert got.close.size == 0 and got.last_complete.size == 0
