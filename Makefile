@@ -19,9 +19,19 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
-	$(BIN)/pip install --quiet -e '.[bench]' || echo "bench extra unavailable; peer comparisons will be skipped"
-	$(BIN)/python -m benchmarks.run
+# Peers (the `bench` extra) get venvs of their own: their pins must never change the runtime's.
+PEERS := .venv-peers
+$(PEERS)/smc/bin/python:
+	$(PYTHON) -m venv $(PEERS)/smc
+	$(PEERS)/smc/bin/pip install --quiet "smartmoneyconcepts>=0.0.27" || echo "smartmoneyconcepts unavailable"
+$(PEERS)/vbt/bin/python:
+	$(PYTHON) -m venv $(PEERS)/vbt
+	$(PEERS)/vbt/bin/pip install --quiet "vectorbt>=0.26" || echo "vectorbt unavailable"
+
+bench: $(STAMP) $(PEERS)/smc/bin/python $(PEERS)/vbt/bin/python
+	QUORUM_SMC_PEER_PYTHON=$(CURDIR)/$(PEERS)/smc/bin/python \
+	QUORUM_VBT_PYTHON=$(CURDIR)/$(PEERS)/vbt/bin/python \
+	$(BIN)/python -m benchmarks.run $(BENCH)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -33,4 +43,4 @@ fmt: $(STAMP)
 	$(BIN)/ruff check --fix src tests benchmarks
 
 clean:
-	rm -rf $(VENV) $(HOME_DIR) benchmarks/results
+	rm -rf $(VENV) $(PEERS) $(HOME_DIR) benchmarks/results

@@ -38,7 +38,9 @@ def main(argv: list[str]) -> int:
         for key, value in result.items():
             if key != "_meta":
                 print(f"  {key}: {value}")
-        failed += sum(1 for v in result.values() if isinstance(v, dict) and v.get("passed") is False)
+        failed += sum(
+            1 for v in result.values() if isinstance(v, dict) and v.get("passed") is False
+        )
     print(f"results in {RESULTS}; {failed} target(s) missed")
     return 0
 
