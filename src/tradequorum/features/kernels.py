@@ -53,20 +53,26 @@ def rolling_mean(x: FloatArray, w: int) -> FloatArray:  # pragma: no cover - num
 
 
 @njit(cache=True)
+def _window_mean_sd(x: FloatArray, i: int, w: int) -> tuple[float, float]:  # pragma: no cover
+    """Mean and sample standard deviation (ddof=1) of ``x[i-w+1..i]``, two-pass (exact order)."""
+    s = 0.0
+    for j in range(i - w + 1, i + 1):
+        s += x[j]
+    m = s / w
+    ss = 0.0
+    for j in range(i - w + 1, i + 1):
+        d = x[j] - m
+        ss += d * d
+    return m, math.sqrt(ss / (w - 1))
+
+
+@njit(cache=True)
 def rolling_std(x: FloatArray, w: int) -> FloatArray:  # pragma: no cover - numba
     """Sample standard deviation (ddof=1) of ``x[t-w+1..t]``, two-pass per window."""
     n = x.size
     out = np.full(n, np.nan)
     for i in range(w - 1, n):
-        s = 0.0
-        for j in range(i - w + 1, i + 1):
-            s += x[j]
-        m = s / w
-        ss = 0.0
-        for j in range(i - w + 1, i + 1):
-            d = x[j] - m
-            ss += d * d
-        out[i] = math.sqrt(ss / (w - 1))
+        out[i] = _window_mean_sd(x, i, w)[1]
     return out
 
 
@@ -76,15 +82,7 @@ def rolling_zscore(x: FloatArray, w: int) -> FloatArray:  # pragma: no cover - n
     n = x.size
     out = np.full(n, np.nan)
     for i in range(w - 1, n):
-        s = 0.0
-        for j in range(i - w + 1, i + 1):
-            s += x[j]
-        m = s / w
-        ss = 0.0
-        for j in range(i - w + 1, i + 1):
-            d = x[j] - m
-            ss += d * d
-        sd = math.sqrt(ss / (w - 1))
+        m, sd = _window_mean_sd(x, i, w)
         out[i] = 0.0 if sd == 0.0 else (x[i] - m) / sd
     return out
 
