@@ -89,7 +89,8 @@ def _upto(bars: pd.DataFrame, bar: Any) -> pd.DataFrame:
         return bars
     end = pd.Timestamp(bar)
     end = end.tz_localize("UTC") if end.tzinfo is None else end.tz_convert("UTC")
-    return bars.loc[bars.index <= end]
+    stop = int(pd.DatetimeIndex(bars.index).searchsorted(end, side="right"))  # sorted index
+    return bars if stop == len(bars) else bars.iloc[:stop]
 
 
 def _clean(x: float) -> float | None:
