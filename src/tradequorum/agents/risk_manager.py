@@ -164,11 +164,50 @@ def _order(ev: Mapping[str, Any], symbol: str, params: Mapping[str, Any]) -> Ord
 def _state(ctx: AgentContext, portfolio: Mapping[str, Any], tf: str) -> RiskState:
     path = ctx.layout.risk("risk_state")
     initial = float(portfolio.get("initial_equity", ctx.settings.backtest.initial_equity))
-    state = load_risk_state(path, initial_equity=initial)
+    return mark_state(ctx, portfolio, tf, load_risk_state(path, initial_equity=initial))
+
+
+def mark_state(
+    ctx: AgentContext, portfolio: Mapping[str, Any], tf: str, state: RiskState
+) -> RiskState:
+    """Mark ``state`` to the broker's portfolio at the clock's now (day/week roll, peaks, kill
+    switch latch). Shared with the system backtest. DataError for bad equity or an unpriceable
+    position (the caller vetoes)."""
     equity = float(portfolio.get("equity", state.equity))
     raw = portfolio.get("positions") or {}
     positions = _positions(ctx, raw, tf, state.positions) if "positions" in portfolio else None
     return update_equity(state, equity, ctx.clock.now(), ctx.settings.risk, positions=positions)
+
+
+def assess_marked(
+    ctx: AgentContext,
+    symbol: str,
+    tf: str,
+    params: Mapping[str, Any],
+    ev: Mapping[str, Any] | None,
+    state: RiskState,
+    now: pd.Timestamp,
+) -> Approval:
+    """The verdict of ``assess_trade`` on an already marked ``state`` (no file I/O).
+
+    Shared by the agent and :mod:`tradequorum.coordinator.system_backtest`, so replay and the
+    vectorized system backtest apply the very same risk manager to the same inputs.
+    """
+    ids = bar_ids("APR", now, symbol, ctx.settings.symbols, 0)
+    if ev is None or not ev.get("tradeable"):
+        why = "no evaluation" if ev is None else f"evaluation not tradeable (tier {ev.get('tier')})"
+        return veto(
+            symbol, "EVALUATION", "tradeable evaluation", why + ": no trade", now=now, ids=ids
+        )
+    order = _order(ev, symbol, params)
+    market = _market(ctx, symbol, tf, list(state.positions), params.get("flags") or {})
+    approval = RiskManager(ctx.settings.risk).assess(order, state, market, now=now, ids=ids)
+    if approval.escalation is not None:
+        esc_id = bar_ids("ESC", now, symbol, ctx.settings.symbols, 1).next("ESC", now)
+        approval = approval.model_copy(
+            update={"escalation": approval.escalation.model_copy(update={"id": esc_id})}
+        )
+    return approval
 
 
 class RiskManagerAgent(Agent):
@@ -199,25 +238,7 @@ class RiskManagerAgent(Agent):
             self._record(ctx, symbol, approval)
             return approval
         ev = _evaluation(task, ctx, symbol)
-        if ev is None or not ev.get("tradeable"):
-            why = (
-                "no evaluation"
-                if ev is None
-                else f"evaluation not tradeable (tier {ev.get('tier')})"
-            )
-            approval = veto(
-                symbol, "EVALUATION", "tradeable evaluation", why + ": no trade", now=now, ids=ids
-            )
-        else:
-            order = _order(ev, symbol, task.params)
-            flags = task.params.get("flags") or {}
-            market = _market(ctx, symbol, tf, list(state.positions), flags)
-            approval = RiskManager(ctx.settings.risk).assess(order, state, market, now=now, ids=ids)
-        if approval.escalation is not None:
-            esc_id = bar_ids("ESC", now, symbol, ctx.settings.symbols, 1).next("ESC", now)
-            approval = approval.model_copy(
-                update={"escalation": approval.escalation.model_copy(update={"id": esc_id})}
-            )
+        approval = assess_marked(ctx, symbol, tf, task.params, ev, state, now)
         save_risk_state(ctx.layout.risk("risk_state"), state)  # memory: always (latch!)
         self._record(ctx, symbol, approval)
         return approval
@@ -282,4 +303,4 @@ class RiskManagerAgent(Agent):
         return self.assess_model(task, ctx)
 
 
-__all__ = ["APPROVALS", "RiskManagerAgent"]
+__all__ = ["APPROVALS", "RiskManagerAgent", "assess_marked", "mark_state"]
