@@ -34,7 +34,13 @@ def _replay(home: Path, bars: pd.DataFrame, start: pd.Timestamp) -> tuple[object
 def _compare(home: Path, bars: pd.DataFrame, start_at: int) -> None:
     start = bars.index[start_at]
     coord, per_bar = _replay(home, bars, start)
-    system = run_system_backtest(bars, ANALYST_FRAMES, coord.settings, start=start)  # type: ignore[attr-defined]
+    system = run_system_backtest(
+        bars,
+        ANALYST_FRAMES,
+        coord.settings,
+        start=start,
+        risk=False,  # type: ignore[attr-defined]
+    )  # the fake risk manager approves every tradeable bar
     journal = coord.journal  # type: ignore[attr-defined]
     # decisions: the engine rows the replay decided equal the vectorized rows, bar for bar
     decided = {}

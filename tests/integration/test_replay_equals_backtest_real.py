@@ -76,7 +76,9 @@ def test_replay_real_analysts_equals_system_backtest(tmp_path: Path) -> None:
         "microstructure": lambda b: ms_frame(b, settings.microstructure),
         "ml_model": lambda b: ml_frame(b, model, settings.ml),
     }
-    system = run_system_backtest(bars, analysts, settings, start=start, symbol=SYMBOL)
+    system = run_system_backtest(  # FakeRisk approves every tradeable bar
+        bars, analysts, settings, start=start, symbol=SYMBOL, risk=False
+    )
     rows = {}
     for rec in coord.journal.decisions():
         d = rec["decision"]

@@ -8,11 +8,14 @@ Pipeline, each stage vectorized over the history:
    ``weight * confidence`` vote carrying a stop / a target, ties by source name);
 4. the decision rule of :mod:`tradequorum.coordinator.decisions` in array form: a tradeable bar
    becomes ``(direction, stop, target, scale = risk.tier_scale[tier])``, every other bar NaN;
-5. the backtester's engine (same kernel and fill model as the paper broker) from ``start``.
+5. the real risk manager and the decision rule on every bar where the workflow calls it (a
+   tradeable evaluation), with the paper broker's portfolio after that bar and the same risk
+   state evolution (:mod:`tradequorum.coordinator.system_risk`): vetoes, the kill switch latch
+   (then ``HALTED``: no trade) and the risk's final size (``units``) come out as in replay;
+6. the backtester's engine (same kernel and fill model as the paper broker) from ``start``.
 
-Equality with replay assumes the risk manager approves every tradeable bar (its portfolio limits
-do not bind on the range) and no agent fails; both are what a clean replay of the same
-configuration sees. The equality test asserts it on real data.
+``risk=False`` skips step 5 (every tradeable bar approved): what replay with a risk manager that
+approves everything sees. Equality with replay assumes no agent fails (a clean replay).
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ import pandas as pd
 from tradequorum.backtest.engine import BacktestResult, EngineSettings, run_backtest
 from tradequorum.config.settings import Settings
 from tradequorum.consensus import evaluate_frame
+from tradequorum.coordinator.system_risk import apply_risk
+from tradequorum.risk.state import RiskState
 
 SignalFrameFn = Callable[[pd.DataFrame], pd.DataFrame]
 
@@ -33,7 +38,8 @@ SignalFrameFn = Callable[[pd.DataFrame], pd.DataFrame]
 @dataclass(frozen=True, slots=True)
 class SystemBacktest:
     decisions: pd.DataFrame  # consensus columns + direction/stop/target/scale rows for the engine
-    result: BacktestResult
+    result: BacktestResult  # + action, verdict, units per bar when the risk manager was applied
+    risk_state: RiskState | None = None  # after the last risk-manager call
 
 
 def _levels(
@@ -97,8 +103,14 @@ def run_system_backtest(
     start: pd.Timestamp | None = None,
     end: pd.Timestamp | None = None,
     symbol: str = "asset",
+    risk: bool = True,
+    lookback: int | None = None,
 ) -> SystemBacktest:
-    """Run every analyst over the full ``bars``, decide per bar, then backtest ``[start, end]``."""
+    """Run every analyst over the full ``bars``, decide per bar, then backtest ``[start, end]``.
+
+    ``lookback`` must be the replay market view's (``FrameMarket(lookback=...)``): the risk
+    manager's market facts (ATR, volatility regime, correlations) are computed on that view.
+    """
     frames = {source: fn(bars) for source, fn in analysts.items()}
     dec = system_decisions(frames, settings)
     dec = dec.reindex(bars.index)
@@ -106,8 +118,16 @@ def run_system_backtest(
     hi = bars.index[-1] if end is None else end
     window = (bars.index >= lo) & (bars.index <= hi)
     engine = EngineSettings.from_config(settings.backtest, settings.risk)
-    result = run_backtest(bars.loc[window], dec.loc[window], engine, symbol=symbol)
-    return SystemBacktest(decisions=dec.loc[window], result=result)
+    out = dec.loc[window]
+    risk_state = None
+    if risk:
+        risked = apply_risk(bars, window, dec, settings, symbol=symbol, lookback=lookback)
+        out = out.assign(
+            **risked.rows, action=risked.action, verdict=risked.verdict, units=risked.units
+        )
+        risk_state = risked.risk_state
+    result = run_backtest(bars.loc[window], out, engine, symbol=symbol)
+    return SystemBacktest(decisions=out, result=result, risk_state=risk_state)
 
 
 __all__ = ["SignalFrameFn", "SystemBacktest", "run_system_backtest", "system_decisions"]

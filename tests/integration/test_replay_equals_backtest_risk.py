@@ -1,0 +1,152 @@
+"""Replay through the coordinator with the REAL risk manager equals the system backtest when the
+risk limits bind: vetoes, shrunk sizes, the daily loss limit (REDUCING), the UTC day/week roll and
+the kill switch latch (HALTED) all come out identical, bar for bar, exact floats.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.conftest import make_bars
+from tests.unit.coordinator.conftest import make_settings
+from tests.unit.coordinator.pipeline_fakes import (
+    ANALYST_FRAMES,
+    FakeData,
+    FakeEvaluator,
+    FakeFeatures,
+    FakeFlow,
+    FakeMl,
+    FakeSmc,
+)
+from tradequorum.agents.risk_manager import RiskManagerAgent
+from tradequorum.coordinator.registry import AgentRegistry
+from tradequorum.coordinator.replay import FrameMarket, replay_index, run_replay
+from tradequorum.coordinator.service import Coordinator
+from tradequorum.coordinator.system_backtest import SystemBacktest, run_system_backtest
+from tradequorum.core.clock import FixedClock
+from tradequorum.notify import RecordingNotifier
+from tradequorum.state.json_store import read_json
+from tradequorum.state.layout import HomeLayout
+
+SYMBOL = "BTC/USDT"
+
+
+def _replay(
+    home: Path, bars: pd.DataFrame, start: pd.Timestamp, risk: dict[str, Any]
+) -> tuple[Coordinator, pd.DataFrame]:
+    settings = make_settings(home, symbols=[SYMBOL], risk=risk)
+    clock = FixedClock(bars.index[0])
+    agents = [cls() for cls in (FakeData, FakeFeatures, FakeSmc, FakeMl, FakeFlow, FakeEvaluator)]
+    coord = Coordinator(
+        settings,
+        HomeLayout(home),
+        AgentRegistry([*agents, RiskManagerAgent()]),
+        FrameMarket({SYMBOL: bars}, settings.timeframe, clock),
+        clock,
+        notifier=RecordingNotifier(),
+        sleep=lambda s: None,
+        views_every=100,
+        agent_state_files=False,
+    )
+    rows: list[dict[str, Any]] = []
+
+    def on_bar(ts: pd.Timestamp) -> None:
+        rows.append(
+            {"bar": ts, "position": coord.broker.position(SYMBOL), "equity": coord.broker.equity}
+        )
+
+    run_replay(coord, clock, replay_index({SYMBOL: bars}, start), on_bar=on_bar)
+    return coord, pd.DataFrame(rows).set_index("bar")
+
+
+def _decisions(coord: Coordinator) -> pd.DataFrame:
+    out = {}
+    nan = np.nan
+    for rec in coord.journal.decisions():
+        d = rec["decision"]
+        live = d["action"] in {"enter_long", "enter_short", "hold"}
+        verdict = rec["risk_verdict"]
+        out[pd.Timestamp(rec["bar"])] = {
+            "action": d["action"],
+            "state": rec["trading_state"],
+            "verdict": "" if verdict is None else ("approved" if verdict["approved"] else "vetoed"),
+            "units": float(d["units"]),
+            "direction": float(d["direction"]) if live else nan,
+            "stop": (nan if d["stop"] is None else d["stop"]) if live else nan,
+            "target": (nan if d["target"] is None else d["target"]) if live else nan,
+            "scale": float(d["scale"]) if live else nan,
+        }
+    return pd.DataFrame.from_dict(out, orient="index").sort_index()
+
+
+def _compare(coord: Coordinator, per_bar: pd.DataFrame, system: SystemBacktest) -> pd.DataFrame:
+    got = _decisions(coord)
+    cols = ["action", "verdict", "units", "direction", "stop", "target", "scale"]
+    exp = system.decisions[cols]
+    assert list(got.index) == list(exp.index)
+    for c in ("action", "verdict"):
+        assert got[c].tolist() == exp[c].tolist(), c
+    for c in cols[2:]:
+        np.testing.assert_array_equal(got[c].to_numpy(float), exp[c].to_numpy(float), err_msg=c)
+    np.testing.assert_array_equal(per_bar["position"].to_numpy(), system.result.positions[:, 0])
+    np.testing.assert_array_equal(per_bar["equity"].to_numpy(), system.result.equity)
+    fills = pd.DataFrame(coord.journal.fills())
+    fees = pd.Series(0.0, index=system.result.index)
+    if len(fills):
+        by_bar = fills.groupby("bar")["fee"].sum()
+        fees.loc[pd.DatetimeIndex(by_bar.index)] = by_bar.to_numpy()
+    np.testing.assert_array_equal(fees.to_numpy(), system.result.fees)
+    n_trades = int((np.abs(np.diff(system.result.positions[:, 0], prepend=0.0)) > 0).sum())
+    assert len(fills) == n_trades
+    saved = read_json(coord.layout.risk("risk_state"))
+    assert system.risk_state is not None
+    mine = system.risk_state.model_dump(mode="json")
+    for key in ("equity", "peak_equity", "day_start_equity", "week_start_equity", "day", "week"):
+        assert saved[key] == mine[key], key
+    assert saved["kill_switch"]["latched"] == mine["kill_switch"]["latched"]
+    assert saved["trading_state"] == mine["trading_state"]
+    coord.close()
+    return got
+
+
+def _run(home: Path, bars: pd.DataFrame, start_at: int, risk: dict[str, Any]) -> pd.DataFrame:
+    start = bars.index[start_at]
+    coord, per_bar = _replay(home, bars, start, risk)
+    system = run_system_backtest(bars, ANALYST_FRAMES, coord.settings, start=start, symbol=SYMBOL)
+    return _compare(coord, per_bar, system)
+
+
+def test_replay_real_risk_vetoes_and_shrinks_equals_system_backtest(tmp_path: Path) -> None:
+    # tight symbol notional cap: sizes are shrunk; holding a full position vetoes new entries
+    got = _run(tmp_path, make_bars(400, seed=11), 50, {"max_symbol_notional_fraction": 0.05})
+    assert (got["verdict"] == "vetoed").sum() > 5
+    assert (got["action"].isin(["enter_long", "enter_short"])).sum() > 3
+
+
+def test_replay_daily_loss_limit_across_day_and_week_equals_system_backtest(
+    tmp_path: Path,
+) -> None:
+    # starts Sunday 22:00 UTC: the replay crosses a UTC day and an ISO week boundary
+    bars = make_bars(400, seed=5, start="2024-01-07 22:00")
+    got = _run(tmp_path, bars, 50, {"daily_loss_limit": 0.0005})
+    vetoed = got[got["verdict"] == "vetoed"]
+    assert len(vetoed) > 5
+    assert (got["action"].isin(["enter_long", "enter_short"])).sum() > 1
+
+
+@pytest.mark.parametrize("seed", [11, 21])
+def test_replay_kill_switch_latch_equals_system_backtest(tmp_path: Path, seed: int) -> None:
+    got = _run(tmp_path, make_bars(400, seed=seed), 50, {"kill_switch_drawdown": 0.001})
+    saved = read_json(HomeLayout(tmp_path).risk("risk_state"))
+    assert saved["kill_switch"]["latched"], "the scenario must latch the kill switch"
+    halted = got["state"] == "HALTED"
+    assert halted.sum() > 10, "the coordinator must adopt the latch as HALTED"
+    after = got.loc[got.index >= got.index[halted.to_numpy()][0]]
+    assert halted.loc[after.index].all(), "the latch holds until a person re-enables trading"
+    assert (after["action"] == "no_trade").all()
+    assert (got.loc[got.index < after.index[0], "action"].isin(["enter_long", "enter_short"])).any()
