@@ -54,7 +54,9 @@ def check_flow_inputs(bars: pd.DataFrame) -> pd.DataFrame:
         volume above the bar's volume. A *missing* taker column is not an error (BVC is used).
     """
     ensure_bars(bars)
-    if len(bars) and not (bars[["open", "high", "low", "close"]].to_numpy() > 0).all():
+    # column by column: a list selection builds a string index (pandas 3), ~0.15 ms per call
+    prices = ("open", "high", "low", "close")
+    if len(bars) and not all(bool((bars[c].to_numpy() > 0).all()) for c in prices):
         raise DataError("bars contain non-positive prices; run the quality check first")
     vol = bars["volume"].to_numpy()
     if not np.isfinite(vol).all():
