@@ -19,8 +19,10 @@ from pydantic import BaseModel, ConfigDict
 
 from tradequorum.agents.base import Agent, AgentContext, Task, require_market
 from tradequorum.config.settings import Settings
+from tradequorum.core.bars import ensure_bars
 from tradequorum.core.errors import DataError
-from tradequorum.features import FeatureRegistry, build_feature_matrix, default_registry
+from tradequorum.features import FeatureRegistry, default_registry
+from tradequorum.features.matrix import compute_columns
 from tradequorum.features.selection import SelectionReport
 from tradequorum.ml.registry import ProductionModelCache
 from tradequorum.ml.training import default_feature_names, prepare_dataset, select_columns
@@ -117,8 +119,9 @@ class FeatureEngineerAgent(Agent):
                 if prod is not None
                 else default_feature_names(reg, bars, ctx.settings.ml)
             )
-            frame = build_feature_matrix(bars, reg, names)
-            last = frame.iloc[-1]
+            # the matrix's columns without building its frame: only the last row is reported
+            ensure_bars(bars)
+            last = {k: float(v[-1]) for k, v in compute_columns(bars, reg, names).items()}
             warm = max((reg.warmup(n) for n in names), default=0)
             out[sym] = FeatureSnapshot(
                 timestamp=str(bars.index[-1]),

@@ -87,3 +87,18 @@ def test_model_cache_reuses_until_files_change(ctx: AgentContext, tmp_path: Path
     assert again is not None and again is not first and again.version == first.version
     empty = HomeLayout(tmp_path)
     assert ProductionModelCache().production(empty) is None
+
+
+def test_engineer_values_equal_last_row_of_feature_matrix(ctx: AgentContext) -> None:
+    from tradequorum.agents.feature_engineer import registry_for
+    from tradequorum.features import build_feature_matrix
+
+    task = Task(task_id="T", agent="feature-engineer", action="compute_realtime_features",
+                params={"symbol": "BTC/USDT"})  # fmt: skip
+    snap = FeatureEngineerAgent().handle(task, ctx).symbols["BTC/USDT"]  # type: ignore[attr-defined]
+    bars = ctx.market.bars("BTC/USDT", "1m")  # type: ignore[union-attr]
+    model = ModelRegistry(ctx.layout).production()
+    assert model is not None
+    last = build_feature_matrix(bars, registry_for(ctx.settings, "1m"), model.meta.features)
+    expected = {k: (float(v) if pd.notna(v) else None) for k, v in last.iloc[-1].items()}
+    assert snap.values == expected
