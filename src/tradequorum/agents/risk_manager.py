@@ -38,7 +38,7 @@ from tradequorum.risk.state import RiskState, load_risk_state, save_risk_state, 
 from tradequorum.risk.volatility import (
     annualized_volatility,
     daily_correlation,
-    volatility_regime,
+    regime_at_last,
 )
 from tradequorum.state.json_store import read_json, write_json_atomic
 
@@ -96,28 +96,13 @@ def _market(
     bars = _bars(ctx, symbol, tf)
     if bars is None:
         return MarketInfo(price=None)
-    reg = volatility_regime(
+    atr, pct = regime_at_last(  # the last row of volatility_regime, bit for bit
         bars.iloc[-(cfg.vol_regime_window_bars + 20 * cfg.atr_period) :],
         period=cfg.atr_period,
         window_bars=cfg.vol_regime_window_bars,
-        extreme_percentile=cfg.extreme_vol_percentile,
     )
-    atr = float(reg["atr"].iloc[-1])
-    pct = float(reg["vol_percentile"].iloc[-1])
-    closes: dict[str, pd.Series] = {}
-    for sym in [symbol, *(h for h in held if h != symbol)]:
-        close = _daily_closes(ctx, sym, tf, cfg.correlation_lookback_days)
-        if close is not None:
-            closes[sym] = close
-    if symbol not in closes:
-        closes[symbol] = bars["close"]
-    corr = daily_correlation(closes, lookback_days=cfg.correlation_lookback_days)
-    row = corr.loc[symbol].to_numpy(dtype="float64", na_value=math.nan)
-    correlations = {
-        str(s): float(v)
-        for s, v in zip(corr.columns, row, strict=True)
-        if s != symbol and math.isfinite(v)
-    }
+    others = [h for h in held if h != symbol]
+    correlations = _correlations(ctx, symbol, tf, others, bars) if others else {}
     vol = annualized_volatility(
         bars,
         timeframe=tf,
@@ -133,6 +118,27 @@ def _market(
         correlations=correlations,
         timestamp=bars.index[-1].to_pydatetime(),
     )
+
+
+def _correlations(
+    ctx: AgentContext, symbol: str, tf: str, others: list[str], bars: pd.DataFrame
+) -> dict[str, float]:
+    """Daily correlation of ``symbol`` with each held other symbol (finite values only)."""
+    cfg = ctx.settings.risk
+    closes: dict[str, pd.Series] = {}
+    for sym in [symbol, *others]:
+        close = _daily_closes(ctx, sym, tf, cfg.correlation_lookback_days)
+        if close is not None:
+            closes[sym] = close
+    if symbol not in closes:
+        closes[symbol] = bars["close"]
+    corr = daily_correlation(closes, lookback_days=cfg.correlation_lookback_days)
+    row = corr.loc[symbol].to_numpy(dtype="float64", na_value=math.nan)
+    return {
+        str(s): float(v)
+        for s, v in zip(corr.columns, row, strict=True)
+        if s != symbol and math.isfinite(v)
+    }
 
 
 def _evaluation(task: Task, ctx: AgentContext, symbol: str) -> Mapping[str, Any] | None:

@@ -143,7 +143,7 @@ def apply_risk(
     state: RiskState | None = None
     standing = TradingState.ACTIVE
     tradeable = win["tradeable"].to_numpy(dtype=bool)
-    for i in np.flatnonzero(tradeable):
+    for i in np.flatnonzero(tradeable).tolist():
         ts = win.index[i]
         positions, cash, equity = engine.result()[:3]
         clock.set(ts + step)

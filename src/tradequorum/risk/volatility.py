@@ -82,6 +82,33 @@ def volatility_regime(
     )
 
 
+def regime_at_last(
+    bars: pd.DataFrame, *, period: int = 14, window_bars: int = 1440
+) -> tuple[float, float]:
+    """``(atr, vol_percentile)`` of the LAST row of :func:`volatility_regime` on ``bars``,
+    without ranking every row: the same ATR kernel, and the average-method percentile rank of
+    the last ``atr / close`` among the trailing ``window_bars`` non-NaN values (NaN with fewer
+    than ``max(20, period)``). Equal to the full computation bit for bit (tested); the risk
+    manager calls it once per order, so it must be cheap.
+    """
+    if period < 2:
+        raise DataError(f"ATR period must be >= 2, got {period}")
+    close = bars["close"].to_numpy(np.float64)
+    atr = _wilder_atr(
+        bars["high"].to_numpy(np.float64), bars["low"].to_numpy(np.float64), close, period
+    )
+    if len(atr) == 0:
+        return float("nan"), float("nan")
+    pct = atr[-window_bars:] / close[-window_bars:]
+    last = float(pct[-1])
+    valid = pct[~np.isnan(pct)]
+    if np.isnan(last) or valid.size < max(20, period):
+        return float(atr[-1]), float("nan")
+    below = float(np.count_nonzero(valid < last))
+    equal = float(np.count_nonzero(valid == last))
+    return float(atr[-1]), (below + (equal + 1.0) / 2.0) / valid.size
+
+
 def annualized_volatility(
     bars: pd.DataFrame, *, timeframe: str, window_bars: int = 1440, calendar: str = "crypto"
 ) -> float:
@@ -113,4 +140,10 @@ def daily_correlation(
     return frame.corr(min_periods=min_days)
 
 
-__all__ = ["annualized_volatility", "compute_atr", "daily_correlation", "volatility_regime"]
+__all__ = [
+    "annualized_volatility",
+    "compute_atr",
+    "daily_correlation",
+    "regime_at_last",
+    "volatility_regime",
+]
