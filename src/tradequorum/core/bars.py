@@ -51,9 +51,9 @@ def ensure_bars(bars: pd.DataFrame, *, min_rows: int = 0, name: str = "bars") ->
             raise DataError(f"{name} column {c!r} must be float64, got {bars[c].dtype}")
     if len(bars) < min_rows:
         raise DataError(f"{name} has {len(bars)} rows; at least {min_rows} are needed")
-    prices = bars[["open", "high", "low", "close"]].to_numpy()
-    if prices.size and not np.isfinite(prices).all():
-        raise DataError(f"{name} contains NaN or infinite prices; run the quality check first")
+    for c in ("open", "high", "low", "close"):  # column by column: no frame copy on the hot path
+        if not np.isfinite(bars[c].to_numpy()).all():
+            raise DataError(f"{name} contains NaN or infinite prices; run the quality check first")
     return bars
 
 
