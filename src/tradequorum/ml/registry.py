@@ -304,7 +304,7 @@ class ProductionModelCache:
         except FileNotFoundError:
             self._key, self._model = None, None
             return read_model_dir(path)  # None, or StateCorrupted for metadata without a model
-        key = (str(path), meta.st_ino, meta.st_mtime_ns, meta.st_size)
+        key: tuple[object, ...] = (str(path), meta.st_ino, meta.st_mtime_ns, meta.st_size)
         key += (text.st_ino, text.st_mtime_ns, text.st_size)
         if key != self._key or self._model is None:
             self._model = read_model_dir(path)
