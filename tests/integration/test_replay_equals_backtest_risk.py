@@ -24,11 +24,13 @@ from tests.unit.coordinator.pipeline_fakes import (
     FakeSmc,
 )
 from tradequorum.agents.risk_manager import RiskManagerAgent
+from tradequorum.backtest.engine import EngineSettings, run_backtest
 from tradequorum.coordinator.registry import AgentRegistry
 from tradequorum.coordinator.replay import FrameMarket, replay_index, run_replay
 from tradequorum.coordinator.service import Coordinator
 from tradequorum.coordinator.system_backtest import SystemBacktest, run_system_backtest
 from tradequorum.core.clock import FixedClock
+from tradequorum.core.ids import client_order_id
 from tradequorum.notify import RecordingNotifier
 from tradequorum.state.json_store import read_json
 from tradequorum.state.layout import HomeLayout
@@ -121,11 +123,51 @@ def _run(home: Path, bars: pd.DataFrame, start_at: int, risk: dict[str, Any]) ->
     return _compare(coord, per_bar, system)
 
 
+def _replay_entry_units(coord: Coordinator) -> pd.DataFrame:
+    """|position| right after each replayed entry fill, with its decision's approved units."""
+    approved = {
+        client_order_id(r["decision_id"]): float(r["decision"]["units"])
+        for r in coord.journal.decisions()
+    }
+    pos, rows = 0.0, []
+    for f in coord.journal.fills():  # in fill order
+        pos += f["quantity"] if f["side"] == "buy" else -f["quantity"]
+        if f["reason"] == "entry":
+            rows.append((pd.Timestamp(f["bar"]), abs(pos), approved[f["client_order_id"]]))
+    return pd.DataFrame(rows, columns=["bar", "units", "approved"]).set_index("bar")
+
+
 def test_replay_real_risk_vetoes_and_shrinks_equals_system_backtest(tmp_path: Path) -> None:
     # tight symbol notional cap: sizes are shrunk; holding a full position vetoes new entries
-    got = _run(tmp_path, make_bars(400, seed=11), 50, {"max_symbol_notional_fraction": 0.05})
+    bars = make_bars(400, seed=11)
+    start = bars.index[50]
+    coord, per_bar = _replay(tmp_path, bars, start, {"max_symbol_notional_fraction": 0.05})
+    replayed = _replay_entry_units(coord)
+    system = run_system_backtest(bars, ANALYST_FRAMES, coord.settings, start=start, symbol=SYMBOL)
+    got = _compare(coord, per_bar, system)  # replay == backtest, exact floats
     assert (got["verdict"] == "vetoed").sum() > 5
     assert (got["action"].isin(["enter_long", "enter_short"])).sum() > 3
+    # risk always wins: each entry trades min(engine formula, approved units), in both paths
+    trades = system.result.trades.set_index("entry_bar")
+    approved = system.decisions["units"].to_numpy()[trades.index - 1]
+    assert (trades["units"].to_numpy() <= approved).all()
+    uncapped = run_backtest(
+        bars.loc[bars.index >= start],
+        system.decisions.drop(columns="max_units"),
+        EngineSettings.from_config(coord.settings.backtest, coord.settings.risk),
+        symbol=SYMBOL,
+    ).trades.set_index("entry_bar")
+    formula = uncapped["units"].reindex(trades.index).to_numpy()
+    binding = formula > approved  # the risk shrank below what the formula would trade
+    assert binding.sum() >= 2, "the scenario must shrink some entries below the formula"
+    np.testing.assert_array_equal(trades["units"].to_numpy()[binding], approved[binding])
+    entry_times = system.result.index[trades.index]
+    assert list(replayed.index) == list(entry_times)
+    np.testing.assert_allclose(replayed["units"], trades["units"], rtol=1e-12, atol=0)
+    assert (replayed["units"] <= replayed["approved"] * (1 + 1e-12)).all()
+    np.testing.assert_allclose(
+        replayed["units"].to_numpy()[binding], approved[binding], rtol=1e-12, atol=0
+    )
 
 
 def test_replay_daily_loss_limit_across_day_and_week_equals_system_backtest(

@@ -8,6 +8,9 @@ The event semantics live in :mod:`tradequorum.backtest.kernels` and the fill mod
   ``fixed_fraction_units(equity[t-1], close[t-1], |close[t-1] - stop|, ...)``; a position in the
   same direction is held (never resized); ``0`` closes it when ``neutral_exits`` (default) or is
   ignored otherwise; NaN is "no decision";
+* signal mode, optional ``max_units`` per row: the entry's units are ``min(formula, max_units)``
+  (the risk manager's approved size: nothing trades beyond it); NaN (the default) = no cap,
+  ``<= 0`` = no entry;
 * target mode: the row is the wanted signed position (``units``, or a signed ``fraction`` of
   equity at the decision close); NaN keeps the current position;
 * the stop of a new position is the signal's ``stop`` when finite, else (signal mode only)
@@ -172,8 +175,11 @@ def run_arrays(
     target: FloatArray | None = None,
     scale: FloatArray | None = None,
     atr: FloatArray | None = None,
+    max_units: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
     """Thin array entry point (no pandas): 1-D arrays are one symbol, 2-D are ``(n, m)``.
+
+    ``max_units`` caps each signal row's entry units (the approved size; None/NaN = no cap).
 
     Returns the kernel's raw tuple (positions, cash, equity, notional, fees, trades).
     """
@@ -206,6 +212,7 @@ def run_arrays(
         as2d(stop, np.nan),
         as2d(target, np.nan),
         as2d(scale, 1.0),
+        as2d(max_units, np.nan),
         settings.kernel_params(),
     )
 
@@ -240,7 +247,7 @@ def run_backtest(
     symbol: str = "asset",
 ) -> BacktestResult:
     """Backtest one symbol from a signal frame (``direction`` and optional ``stop``, ``target``,
-    ``scale``) on the bars' index. Row ``t`` is acted on at the open of ``t+1``."""
+    ``scale``, ``max_units``) on the bars' index. Row ``t`` is acted on at the open of ``t+1``."""
     s = settings or EngineSettings()
     ensure_bars(bars)
     sig = _aligned(signals, bars, "signals")
@@ -255,6 +262,7 @@ def run_backtest(
         stop=_col(sig, "stop", n, np.nan),
         target=_col(sig, "target", n, np.nan),
         scale=_col(sig, "scale", n, 1.0),
+        max_units=_col(sig, "max_units", n, np.nan),
     )
     return _result(raw, bars.index, (symbol,), ohlc[3].reshape(-1, 1), s)  # type: ignore[arg-type]
 
@@ -318,6 +326,7 @@ def run_portfolio(
         stop=stack("stop", np.nan, "signals"),
         target=stack("target", np.nan, "signals"),
         scale=stack("scale", 1.0, "signals"),
+        max_units=stack("max_units", np.nan, "signals"),
     )
     return _result(raw, pd.DatetimeIndex(first.index), symbols, ohlc[3], s)
 

@@ -10,7 +10,10 @@ Per bar ``t`` and symbol ``k`` (all decisions use row ``t-1`` only, DESIGN §3):
 
 Sizing in signal mode uses :func:`tradequorum.core.sizing.fixed_fraction_units` with the equity
 marked at the close of ``t-1``, the close of ``t-1`` as the price and the stop distance from that
-close: exactly what the risk manager can compute when the decision is made.
+close: exactly what the risk manager can compute when the decision is made. An optional
+per-row cap (``max_units``, the risk manager's approved final size) then bounds the entry:
+``units = min(units, cap)`` when the cap is finite (``cap <= 0``: no entry); NaN = no cap, so
+"risk always wins" and nothing trades beyond its approval (DESIGN §6). Target modes ignore it.
 
 ``order_at_open`` and ``stop_or_target`` (with the state layout ``POS ... BLOCK``) are also
 called one bar at a time by :class:`tradequorum.execution.paper.PaperBroker`, so replay fills
@@ -155,9 +158,13 @@ def _signal_target(
     close: float,
     stop: float,
     scale: float,
+    cap: float,
     params: np.ndarray,
 ) -> float:
-    """Target units from a direction signal; NaN means "no order". ``params`` see run_kernel."""
+    """Target units from a direction signal; NaN means "no order". ``params`` see run_kernel.
+
+    ``cap`` bounds the entry's units (the approved size; NaN = no cap, ``<= 0`` = no entry).
+    """
     risk_fraction, max_notional, neutral_exits, allow_short = (
         params[3],
         params[4],
@@ -183,6 +190,8 @@ def _signal_target(
         units = equity * max_notional * scale / close
     else:
         units = 0.0
+    if math.isfinite(cap):
+        units = min(units, max(cap, 0.0))
     return d * units
 
 
@@ -196,6 +205,7 @@ def _order_target(
     close: float,
     stop: float,
     scale: float,
+    cap: float,
     params: np.ndarray,
 ) -> float:
     """Target units for symbol ``k`` decided at the previous close; NaN = no order."""
@@ -204,7 +214,7 @@ def _order_target(
         state[k, BLOCK] = 0.0  # the signal changed: re-entry allowed again
         block = 0.0
     if mode == MODE_SIGNAL:
-        tgt = _signal_target(sig, pos, block, equity, close, stop, scale, params)
+        tgt = _signal_target(sig, pos, block, equity, close, stop, scale, cap, params)
     elif not math.isfinite(sig):
         return math.nan
     elif mode == MODE_TARGET_UNITS:
@@ -235,7 +245,7 @@ def order_at_open(
     state: np.ndarray,
     k: int,
     t: int,
-    row: tuple[float, float, float, float, float, float, float],
+    row: tuple[float, float, float, float, float, float, float, float],
     equity_prev: float,
     params: np.ndarray,
     trades: np.ndarray,
@@ -243,13 +253,14 @@ def order_at_open(
 ) -> tuple[float, float, float, int]:
     """Execute the order decided at ``t-1`` at the open of ``t``: (cash change, notional, fee, ntr).
 
-    ``row`` = (signal, stop, target, scale, close, atr of ``t-1``, open of ``t``).
+    ``row`` = (signal, stop, target, scale, close, atr of ``t-1``, open of ``t``, max entry
+    units of ``t-1`` (NaN = no cap; signal mode only)).
     """
-    sig, stop_in, tgt_in, scale, close_prev, atr_prev, open_ = row
+    sig, stop_in, tgt_in, scale, close_prev, atr_prev, open_, cap = row
     d_sig = _sign(sig) if math.isfinite(sig) else 0.0
     mult = params[5] if mode == MODE_SIGNAL else 0.0  # target mode: only explicit stops
     stop = _default_stop(d_sig, close_prev, atr_prev, stop_in, mult)
-    target = _order_target(mode, sig, state, k, equity_prev, close_prev, stop, scale, params)
+    target = _order_target(mode, sig, state, k, equity_prev, close_prev, stop, scale, cap, params)
     pos = state[k, POS]
     if not math.isfinite(target) or target == pos:
         return 0.0, 0.0, 0.0, ntr
@@ -334,9 +345,12 @@ def run_kernel(
     stop: np.ndarray,
     target: np.ndarray,
     scale: np.ndarray,
+    max_units: np.ndarray,
     params: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Event loop over ``n`` bars x ``m`` symbols (all 2-D inputs are ``(n, m)`` float64).
+
+    ``max_units`` caps each signal row's entry units (the risk approval; NaN = no cap).
 
     ``params`` = [fee_bps, slippage_bps, slippage_atr_fraction, risk_fraction,
     max_notional_fraction, atr_stop_multiple, neutral_exits, allow_short, initial_cash].
@@ -367,6 +381,7 @@ def run_kernel(
                     close[t - 1, k],
                     atr[t - 1, k],
                     open_[t, k],
+                    max_units[t - 1, k],
                 )
                 dc, dn, df, ntr = order_at_open(
                     mode, state, k, t, row, equity[t - 1], params, trades, ntr

@@ -8,11 +8,14 @@ The rule (fail closed at each step):
 3. tier (capped by the degraded modes) ``D`` or not tradeable -> ``no_trade``;
 4. no risk approval record -> ``no_trade``; a veto -> ``vetoed``;
 5. ``REDUCING`` -> no entries (``no_trade``);
-6. otherwise ``enter_long``/``enter_short`` (``hold`` when already positioned that way).
+6. otherwise ``enter_long``/``enter_short`` (``hold`` when already positioned that way); an
+   entry whose approval carries no positive finite size (``units``) -> ``no_trade``.
 
-An entry becomes the backtest engine's signal row ``(direction, stop, target, scale)`` with
-``scale = risk.tier_scale[tier]``; every other action is "no decision" (NaN): positions are then
-managed by their stop and target, exactly as in the vectorized system backtest.
+An entry becomes the backtest engine's signal row ``(direction, stop, target, scale, max_units)``
+with ``scale = risk.tier_scale[tier]`` and ``max_units`` = the approval's final size, which caps
+the entry (the order's ``quantity``: risk always wins, nothing trades beyond its approval);
+every other action is "no decision" (NaN): positions are then managed by their stop and target,
+exactly as in the vectorized system backtest.
 """
 
 from __future__ import annotations
@@ -90,16 +93,17 @@ class Decision(BaseModel):
     units: float = 0.0
     reasons: list[str] = Field(default_factory=list)
 
-    def signal_row(self) -> tuple[float, float, float, float]:
-        """The backtest engine's row: (direction, stop, target, scale); NaN = no decision."""
+    def signal_row(self) -> tuple[float, float, float, float, float]:
+        """The engine's row: (direction, stop, target, scale, max_units); NaN = no decision."""
         if self.action not in {"enter_long", "enter_short", "hold"}:
-            return (math.nan, math.nan, math.nan, math.nan)
+            return (math.nan, math.nan, math.nan, math.nan, math.nan)
         nan = math.nan
         return (
             float(self.direction),
             self.stop if self.stop is not None else nan,
             self.target if self.target is not None else nan,
             self.scale,
+            self.units,
         )
 
 
@@ -154,6 +158,13 @@ def decide(inp: DecisionInputs) -> Decision:
     stop = _num(ev.get("stop"))  # the winning signal's own levels; NaN -> the engine's ATR stop
     target = _num(targets[0]) if targets else None
     held = (inp.position > 0 and direction > 0) or (inp.position < 0 and direction < 0)
+    units = inp.verdict.units
+    if not held and not (math.isfinite(units) and units > 0):
+        return Decision(
+            action="no_trade",
+            tier=tier.value,
+            reasons=[f"risk approval without a size ({units}): fail closed"],
+        )
     action = "hold" if held else ("enter_long" if direction > 0 else "enter_short")
     return Decision(
         action=action,
@@ -162,7 +173,7 @@ def decide(inp: DecisionInputs) -> Decision:
         stop=stop,
         target=target,
         scale=float(inp.tier_scale.get(tier.value, 0.0)),
-        units=inp.verdict.units,
+        units=units,
         reasons=[f"tier {tier.value} {ev.get('direction')} approved by risk"],
     )
 

@@ -11,7 +11,8 @@ Pipeline, each stage vectorized over the history:
 5. the real risk manager and the decision rule on every bar where the workflow calls it (a
    tradeable evaluation), with the paper broker's portfolio after that bar and the same risk
    state evolution (:mod:`tradequorum.coordinator.system_risk`): vetoes, the kill switch latch
-   (then ``HALTED``: no trade) and the risk's final size (``units``) come out as in replay;
+   (then ``HALTED``: no trade) and the risk's final size (``units``) come out as in replay, and
+   that size caps the entry (``max_units``), as the order's ``quantity`` caps the paper broker;
 6. the backtester's engine (same kernel and fill model as the paper broker) from ``start``.
 
 ``risk=False`` skips step 5 (every tradeable bar approved): what replay with a risk manager that
@@ -92,6 +93,7 @@ def system_decisions(frames: Mapping[str, pd.DataFrame], settings: Settings) -> 
     out["stop"] = np.where(tradeable, stop, np.nan)
     out["target"] = np.where(tradeable, target, np.nan)
     out["scale"] = np.where(tradeable, scale, np.nan)
+    out["max_units"] = np.nan  # no cap until the risk pass sets the approved size
     return out
 
 

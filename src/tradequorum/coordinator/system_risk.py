@@ -17,8 +17,9 @@ coordinator's cycle applies:
   risk manager is still called and marked as in the workflow.
 
 Fills are the engine's (``order_at_open`` / ``stop_or_target``, the paper broker's functions).
-A decision changes what the engine trades only when its row differs from the optimistic row
-(veto, halt); the engine is then re-run before the next risk bar needs its portfolio, so the cost
+An approved entry's row carries the approval's final size as ``max_units``, which caps the
+engine's entry exactly as the order's ``quantity`` caps the paper broker's. A decision changes
+what the engine trades only when its row differs from the optimistic row (veto, halt, a cap); the engine is then re-run before the next risk bar needs its portfolio, so the cost
 is one numba pass per changed decision, not a Python step per bar.
 """
 
@@ -46,14 +47,14 @@ from tradequorum.risk.manager import veto
 from tradequorum.risk.state import RiskState
 from tradequorum.state.layout import HomeLayout
 
-ROW = ("direction", "stop", "target", "scale")
+ROW = ("direction", "stop", "target", "scale", "max_units")
 
 
 @dataclass(slots=True)
 class RiskedDecisions:
     """Per-bar outcome of the risk pass over the window (arrays on the window's bars)."""
 
-    rows: dict[str, np.ndarray]  # direction, stop, target, scale: the engine's signal rows
+    rows: dict[str, np.ndarray]  # direction, stop, target, scale, max_units: the engine's rows
     action: np.ndarray  # object: no_trade | vetoed | enter_long | enter_short | hold
     verdict: np.ndarray  # object: approved | vetoed | "" (risk manager not called)
     units: np.ndarray  # the decision's units (risk's final size), 0 when not approved
@@ -105,6 +106,7 @@ class _Engine:
                 target=r["target"],
                 scale=r["scale"],
                 atr=self.atr,
+                max_units=r["max_units"],
             )
             self.dirty, self.runs = False, self.runs + 1
         return self.raw

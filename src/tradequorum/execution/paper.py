@@ -5,10 +5,13 @@ numba steps the vectorized engine runs in its loop (``order at the open`` then `
 the bar``) with the same fill, fee and slippage functions (:mod:`tradequorum.backtest.fills`).
 Replay through this broker therefore produces the backtest's fills bit for bit.
 
-An order is the engine's signal row ``(direction, stop, target, scale)`` decided at the close of
-bar t; it is executed at the open of t+1 and then forgotten (a cancelled entry is not retried).
-Orders without a risk approval id are refused (fail closed); a client order id already seen is
-ignored, so a restart never sends twice. The whole state round-trips through :meth:`snapshot`.
+An order is the engine's signal row ``(direction, stop, target, scale, max_units = quantity)``
+decided at the close of bar t; it is executed at the open of t+1 and then forgotten (a cancelled
+entry is not retried). The order's ``quantity`` is the risk manager's approved size and caps the
+entry (``min(formula, quantity)``, as the engine's ``max_units``): nothing fills beyond the
+approval. Orders without a risk approval id, or whose entry has no positive finite approved
+quantity, are refused (fail closed); a client order id already seen is ignored, so a restart
+never sends twice. The whole state round-trips through :meth:`snapshot`.
 """
 
 from __future__ import annotations
@@ -104,6 +107,10 @@ class PaperBroker:
         """Accept an approved order for the next open; False if this client id was already sent."""
         if not order.approval_id:
             raise OrderRejected(f"{order.client_order_id}: no risk approval record; refused")
+        if order.direction != 0 and not (math.isfinite(order.quantity) and order.quantity > 0):
+            raise OrderRejected(
+                f"{order.client_order_id}: no approved quantity ({order.quantity}); refused"
+            )
         if order.symbol not in self.symbols:
             raise OrderRejected(f"{order.client_order_id}: unknown symbol {order.symbol}")
         if order.client_order_id in self.sent:
@@ -164,6 +171,7 @@ class PaperBroker:
             self.last_close[sym],
             open_atr[1],
             open_atr[0],
+            order.quantity,  # the approved size caps the entry (the engine's max_units)
         )
         before = float(self.state[k, POS])
         trades = np.empty((4, N_TRADE))

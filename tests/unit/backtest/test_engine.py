@@ -226,3 +226,37 @@ def test_run_backtest_atr_stop_default_when_signal_has_no_stop() -> None:
     trade = res.trades.iloc[0]
     assert trade["entry_bar"] == 2 and trade["reason"] == "stop" and trade["exit_price"] == 96.0
     assert trade["units"] == pytest.approx(10_000 * 0.01 / 4.0)
+
+
+def test_run_backtest_max_units_cap_shrinks_the_entry_and_nan_changes_nothing() -> None:
+    # formula: 10,000 x 0.01 / (100 - 95) = 20 units; an approved size of 7 caps the entry at 7
+    bars = hand_bars([100, 100, 101, 102], [100, 101, 102, 103])
+    base = signal_frame(bars, [1, 1, 1, 1], stop=[95] * 4)
+    plain = run_backtest(bars, base, NO_STOP)
+    nan_cap = run_backtest(bars, base.assign(max_units=NAN), NO_STOP)
+    capped = run_backtest(bars, base.assign(max_units=7.0), NO_STOP)
+    loose = run_backtest(bars, base.assign(max_units=1e9), NO_STOP)
+    assert plain.positions[1, 0] == 20.0
+    np.testing.assert_array_equal(nan_cap.positions, plain.positions)
+    np.testing.assert_array_equal(nan_cap.equity, plain.equity)
+    np.testing.assert_array_equal(loose.equity, plain.equity)
+    assert capped.positions[:, 0].tolist() == [0.0, 7.0, 7.0, 7.0]
+    assert capped.cash[1] == 10_000.0 - 7.0 * 100.0
+    assert capped.trades.iloc[0]["units"] == 7.0
+
+
+def test_run_backtest_max_units_zero_or_negative_means_no_entry() -> None:
+    bars = hand_bars([100, 100, 101], [100, 101, 102])
+    for cap in (0.0, -3.0):
+        sig = signal_frame(bars, [1, 1, 1], stop=[95] * 3).assign(max_units=cap)
+        res = run_backtest(bars, sig, NO_STOP)
+        assert res.positions[:, 0].tolist() == [0.0, 0.0, 0.0]
+        assert len(res.trades) == 0 and res.equity[-1] == 10_000.0
+
+
+def test_run_backtest_max_units_cap_applies_per_row_to_a_short_flip() -> None:
+    # long 20 (uncapped row 0), then row 1 flips short capped at 5: the open of bar 2 ends at -5
+    bars = hand_bars([100, 100, 100, 100], [100, 100, 100, 100])
+    sig = signal_frame(bars, [1, -1, -1, -1], stop=[95, 105, 105, 105])
+    res = run_backtest(bars, sig.assign(max_units=[NAN, 5.0, 5.0, 5.0]), NO_STOP)
+    assert res.positions[:, 0].tolist() == [0.0, 20.0, -5.0, -5.0]

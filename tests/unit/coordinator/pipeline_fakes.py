@@ -221,7 +221,11 @@ class FakeRisk(_Base):
             r.tier_scale[ev["tier"]],
             r.max_symbol_notional_fraction,
         )
-        return Out(approved=units > 0, units=units, reasons=["fake checks passed"])
+        # approves at any size: the approved units cap the entry (paper broker and engine), so
+        # a non-binding size lets the engine's own formula size it, as the risk=False backtest
+        return Out(
+            approved=units > 0, units=1e12 if units > 0 else 0.0, reasons=["fake checks passed"]
+        )
 
     def update_risk_state(self, task: Task, ctx: AgentContext) -> Out:
         return Out(ok=True)

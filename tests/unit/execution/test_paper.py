@@ -4,6 +4,9 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from tests.conftest import make_bars
 from tradequorum.backtest.engine import EngineSettings, run_backtest
@@ -13,7 +16,11 @@ from tradequorum.execution import CcxtBroker, Order, PaperBroker
 
 
 def _order(
-    n: int, direction: int = 1, approval: str | None = "APR-1", stop: float | None = None
+    n: int,
+    direction: int = 1,
+    approval: str | None = "APR-1",
+    stop: float | None = None,
+    quantity: float = 1.0,
 ) -> Order:
     return Order(
         client_order_id=f"TQ-DEC-20240101-{n:03d}-0",
@@ -22,7 +29,7 @@ def _order(
         symbol="BTC/USDT",
         side="buy" if direction > 0 else "sell",
         direction=direction,
-        quantity=1.0,
+        quantity=quantity,
         stop=stop,
         scale=1.0,
         bar="2024-01-01T00:00:00+00:00",
@@ -47,7 +54,9 @@ def test_paper_fills_equal_engine_on_same_orders() -> None:
     sig = np.where(rng.random(len(bars)) < 0.05, rng.choice([-1.0, 1.0], len(bars)), np.nan)
     import pandas as pd
 
-    frame = pd.DataFrame({"direction": sig, "scale": 1.0}, index=bars.index)
+    # approved sizes: some bind (below the formula's <= 0.86 units: 25% notional), some do not
+    caps = np.where(rng.random(len(bars)) < 0.5, rng.uniform(0.05, 0.5, len(bars)), 1e6)
+    frame = pd.DataFrame({"direction": sig, "scale": 1.0, "max_units": caps}, index=bars.index)
     settings = EngineSettings()
     expected = run_backtest(bars, frame, settings)
     broker = PaperBroker(["BTC/USDT"], settings)
@@ -59,7 +68,9 @@ def test_paper_fills_equal_engine_on_same_orders() -> None:
         positions.append(broker.position("BTC/USDT"))
         equity.append(broker.equity)
         if math.isfinite(sig[t]):
-            broker.submit(_order(t, int(sig[t])))
+            broker.submit(_order(t, int(sig[t]), quantity=float(caps[t])))
+    held = np.abs(expected.positions[:, 0])
+    assert ((held > 0) & (held <= 0.5)).any() and (held > 0.5).any(), "caps bind and not"
     np.testing.assert_array_equal(positions, expected.positions[:, 0])
     np.testing.assert_array_equal(equity, expected.equity)
 
@@ -96,3 +107,35 @@ def test_ccxt_broker_refuses_without_opt_in() -> None:
 def test_ccxt_broker_refuses_without_env_keys() -> None:
     with pytest.raises(ConfigError, match="API_KEY"):
         CcxtBroker("binance", ExecutionConfig(live_trading_opt_in=True))
+
+
+def test_paper_submit_entry_without_approved_quantity_is_refused() -> None:
+    broker = PaperBroker(["BTC/USDT"], EngineSettings())
+    for q in (0.0, math.inf):
+        with pytest.raises(OrderRejected, match="no approved quantity"):
+            broker.submit(_order(1, quantity=q))
+    assert broker.pending == {}
+
+
+@hyp_settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    quantity=st.floats(1e-6, 5.0, allow_nan=False, allow_infinity=False),
+    direction=st.sampled_from([-1, 1]),
+)
+def test_paper_never_fills_more_than_the_approved_quantity(
+    seed: int, quantity: float, direction: int
+) -> None:
+    bars = make_bars(40, seed=seed)
+    broker = PaperBroker(["BTC/USDT"], EngineSettings())
+    fills = []
+    for t, (ts, row) in enumerate(bars.iterrows()):
+        ohlc = (row["open"], row["high"], row["low"], row["close"])
+        fills += broker.process_bar(ts.isoformat(), {"BTC/USDT": ohlc})
+        assert abs(broker.position("BTC/USDT")) <= quantity
+        if t % 7 == 3:  # alternate entries; a flip closes, then opens at most ``quantity``
+            broker.submit(_order(t, direction if t % 14 == 3 else -direction, quantity=quantity))
+    entries = [f for f in fills if f.reason == "entry"]
+    assert entries, "the scenario must enter"
+    for f in entries:
+        assert f.quantity <= 2 * quantity  # a flip fill = closing <= q plus opening <= q
