@@ -8,6 +8,9 @@ Actions
     inputs used (``taker_flow`` exact delta, or ``bvc``/``tick`` estimated; ``trades`` when the
     bars were aggregated from prints; ``depth`` when ``params.depth`` gives a Binance websocket
     capture). Writes ``state/signals/microstructure_signals.json`` keyed by symbol.
+    ``params.features: false`` leaves ``features`` empty: the ``ms_*`` row is informational
+    (nothing in the decision reads it; the feature engineer computes its own through its
+    adapter) and costs more than the signal itself, so the real-time workflow turns it off.
 ``analyze_order_flow``
     The same as ``analyze``, under the name the seed's real-time workflow uses.
 ``volume_profile``
@@ -22,7 +25,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from tradequorum.agents.base import Agent, AgentContext, Task, require_market
 from tradequorum.core.errors import DataError
@@ -43,7 +46,7 @@ class SymbolAnalysis(BaseModel):
     inputs: list[str]
     flow_method: str
     bars_used: int
-    features: dict[str, float | None]
+    features: dict[str, float | None] = Field(default_factory=dict)
 
 
 class AnalyzeResult(BaseModel):
@@ -124,11 +127,12 @@ class MicrostructureAgent(Agent):
         cfg = ctx.settings.microstructure
         tf = str(task.params.get("timeframe", ctx.settings.timeframe))
         depth = [str(p) for p in task.params.get("depth", [])]
+        with_features = bool(task.params.get("features", True))
         out: dict[str, SymbolAnalysis] = {}
         for sym in _symbols(task, ctx):
             bars = _upto(market.bars(sym, tf), task.params.get("bar"))
             sig = latest_signal(bars, cfg, symbol=sym, timeframe=tf)
-            feats = microstructure_features(bars, cfg).iloc[-1]
+            feats = microstructure_features(bars, cfg).iloc[-1] if with_features else None
             flow = next(e for e in sig.evidence if e.kind == "order_flow")
             method = str((flow.model_extra or {}).get("method", "unknown"))
             inputs = ["taker_flow" if method == "taker" else method]
@@ -144,7 +148,7 @@ class MicrostructureAgent(Agent):
                 inputs=inputs,
                 flow_method=method,
                 bars_used=len(bars),
-                features={k: _clean(float(v)) for k, v in feats.items()},
+                features={} if feats is None else {k: _clean(float(v)) for k, v in feats.items()},
             )
         result = AnalyzeResult(timeframe=tf, symbols=out)
         if ctx.write_state:

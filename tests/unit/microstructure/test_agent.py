@@ -169,3 +169,31 @@ def test_signal_evaluator_finds_the_signal_in_the_analyst_output(tmp_path: Path)
     sig = find_signal(out, "BTC/USDT")
     assert sig is not None and sig["source"] == "microstructure"
     assert sig["direction"] in {"bullish", "bearish", "neutral"}
+
+
+def test_agent_analyze_without_features_gives_same_signal_and_empty_features(
+    tmp_path: Path,
+) -> None:
+    bars = load_shared_bars(BTC).iloc[:3000]
+    ctx = _ctx(tmp_path, {"BTC/USDT": bars})
+    ctx.write_state = False
+    agent = MicrostructureAgent()
+    params = {"symbol": "BTC/USDT", "timeframe": "1m"}
+    full = agent.analyze(Task(task_id="A", agent=agent.name, action="analyze", params=params), ctx)
+    lean = agent.analyze(
+        Task(task_id="B", agent=agent.name, action="analyze", params={**params, "features": False}),
+        ctx,
+    )
+    a, b = full.symbols["BTC/USDT"], lean.symbols["BTC/USDT"]
+    assert a.features and b.features == {}
+    assert a.signal == b.signal and a.inputs == b.inputs and a.bars_used == b.bars_used
+
+
+def test_realtime_workflow_turns_the_informational_feature_row_off() -> None:
+    import tradequorum
+    from tradequorum.coordinator.workflow import load_workflow
+
+    path = Path(tradequorum.__file__).parent / "workflows" / "realtime_signal_generation.yaml"
+    spec = load_workflow(path)
+    tasks = [t for s in spec.steps for t in s.task_specs() if t.agent == MicrostructureAgent.name]
+    assert tasks and all(t.params.get("features") is False for t in tasks)
