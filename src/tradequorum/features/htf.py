@@ -12,8 +12,10 @@ complete buckets exist, so a bucket with a missing base bar is skipped rather th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -43,7 +45,44 @@ class HtfBars:
     last_complete: npt.NDArray[np.int64]
 
 
+_Memo = dict[tuple[int, int, str, str], tuple[pd.DataFrame, HtfBars]]
+# set only inside `shared_aggregates()` (one matrix build), per thread/context: never across bars
+_MEMO: ContextVar[_Memo | None] = ContextVar("htf_memo", default=None)
+
+
+@contextmanager
+def shared_aggregates() -> Iterator[None]:
+    """Within the block, :func:`aggregate_htf` of the same bars object and timeframes runs once.
+
+    The HTF return and range features of one timeframe all aggregate the same bars; the matrix
+    builder opens this block around one build so they share it. The memo holds the bars it was
+    computed from (identity checked, so a reused ``id`` cannot hit) and ends with the block.
+    """
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
 def aggregate_htf(bars: pd.DataFrame, timeframe: str, base_timeframe: str) -> HtfBars:
+    """Complete ``timeframe`` buckets of ``bars`` (see :func:`_aggregate`), shared within
+    :func:`shared_aggregates` (read-only arrays there)."""
+    memo = _MEMO.get()
+    if memo is None:
+        return _aggregate(bars, timeframe, base_timeframe)
+    key = (id(bars), len(bars), timeframe, base_timeframe)
+    hit = memo.get(key)
+    if hit is not None and hit[0] is bars:
+        return hit[1]
+    out = _aggregate(bars, timeframe, base_timeframe)
+    for f in fields(out):
+        getattr(out, f.name).flags.writeable = False
+    memo[key] = (bars, out)
+    return out
+
+
+def _aggregate(bars: pd.DataFrame, timeframe: str, base_timeframe: str) -> HtfBars:
     """Complete ``timeframe`` buckets of ``bars`` and, per base bar, the last one closed by then.
 
     The arithmetic of :func:`tradequorum.data.resample.resample_bars` (complete buckets only,

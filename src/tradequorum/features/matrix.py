@@ -15,6 +15,7 @@ import pandas as pd
 
 from tradequorum.core.bars import FloatArray, ensure_bars
 from tradequorum.core.errors import DataError
+from tradequorum.features.htf import shared_aggregates
 from tradequorum.features.registry import FeatureOutput, FeatureRegistry, FeatureSpec
 
 
@@ -50,13 +51,14 @@ def compute_columns(
     wanted = list(names)
     n = len(bars)
     cols: dict[str, FloatArray] = {}
-    for spec in registry.resolve(wanted):
-        missing = [c for c in spec.requires if c not in bars.columns]
-        if missing:
-            raise DataError(f"feature {spec.name!r} needs bar columns {missing}")
-        deps = {d: cols[d] for d in spec.depends_on}
-        out = spec.fn(bars, deps, spec.params) if n else np.empty(0)
-        cols.update(_as_columns(spec, out, n))
+    with shared_aggregates():  # the HTF features of one timeframe aggregate the bars once
+        for spec in registry.resolve(wanted):
+            missing = [c for c in spec.requires if c not in bars.columns]
+            if missing:
+                raise DataError(f"feature {spec.name!r} needs bar columns {missing}")
+            deps = {d: cols[d] for d in spec.depends_on}
+            out = spec.fn(bars, deps, spec.params) if n else np.empty(0)
+            cols.update(_as_columns(spec, out, n))
     keep: dict[str, FloatArray] = {}
     for name in wanted:
         spec = registry.get(name)

@@ -34,3 +34,36 @@ def test_aggregate_htf_gappy_bars_equals_resample_bars(
 def test_aggregate_htf_empty_bars_gives_empty_arrays() -> None:
     got = aggregate_htf(make_bars(10, seed=1).iloc[:0], "1h", "1m")
     assert got.close.size == 0 and got.last_complete.size == 0
+
+
+def test_shared_aggregates_same_bars_computed_once_other_bars_not_shared() -> None:
+    from tradequorum.features.htf import shared_aggregates
+
+    bars = make_bars(3000, seed=4)
+    other = bars.iloc[1:]  # another window (the next bar's): never served from the memo
+    with shared_aggregates():
+        a = aggregate_htf(bars, "1h", "1m")
+        assert aggregate_htf(bars, "1h", "1m") is a
+        assert aggregate_htf(bars, "4h", "1m") is not a
+        b = aggregate_htf(other, "1h", "1m")
+        assert not a.close.flags.writeable
+    assert b is not a and aggregate_htf(bars, "1h", "1m") is not a  # the memo ended
+    plain = aggregate_htf(bars, "1h", "1m")
+    ref = aggregate_htf(other, "1h", "1m")
+    for c in ("open", "high", "low", "close", "volume", "end_ns", "last_complete"):
+        np.testing.assert_array_equal(getattr(a, c), getattr(plain, c))
+        np.testing.assert_array_equal(getattr(b, c), getattr(ref, c))
+
+
+def test_feature_matrix_with_shared_aggregates_equals_per_feature_builds() -> None:
+    from tradequorum.features import default_registry
+    from tradequorum.features.matrix import build_feature_matrix
+
+    bars = make_bars(3000, seed=5)
+    reg = default_registry()
+    names = [n for n in reg.available(bars) if n.startswith("htf_")]
+    assert len(names) >= 3
+    whole = build_feature_matrix(bars, reg, names)
+    for n in names:
+        one = build_feature_matrix(bars, reg, [n])
+        np.testing.assert_array_equal(whole[n].to_numpy(), one[n].to_numpy())
