@@ -15,7 +15,16 @@ Model (per bar; every random draw comes from one ``np.random.Generator(seed)``):
 * optional **gaps** (runs of missing bars) and an optional **planted signal**: with
   ``planted_signal = s > 0`` the next return carries ``s * sigma * tanh(r_prev / sigma)`` — a
   causal momentum a correct ML pipeline can find; with ``s = 0`` nothing is predictable, so a
-  model that "finds" an edge there has leaked the future (the ML leakage canary).
+  model that "finds" an edge there has leaked the future (the ML leakage canary);
+* an optional **planted order-flow drift** matched to multi-bar label horizons (``flow_drift = d
+  > 0``, default 0 = off): a latent flow state ``f_t = tanh(g_t)``, ``g`` a stationary Gaussian
+  AR(1) with mean life ``flow_bars`` bars, adds ``d * sigma_t * f_{t-1}`` to the return of bar
+  ``t`` and ``flow_taker_share * f_t`` to the taker-buy share of bar ``t``. The drift of the next
+  bar is thus *announced* by the taker flow already observed (a multi-bar taker imbalance, or a
+  slow momentum, reads it), and persists over tens of bars, so a triple-barrier label over ~30
+  bars can learn it after fees. **It is planted and synthetic**: it exists so that the demo's
+  model has something real to find; no market is claimed to behave like this. Its draws come
+  from a separate generator (``[seed, 1]``), so switching it on leaves every other draw as is.
 
 The recursion runs in numba; 1M bars take well under a second.
 """
@@ -52,6 +61,9 @@ class SimulatorParams:
     gap_probability: float = 0.0  # chance that a bar starts a run of missing bars
     gap_mean_bars: float = 5.0
     planted_signal: float = 0.0
+    flow_drift: float = 0.0  # planted flow drift per bar, in sigmas at |f| = 1 (0 = off)
+    flow_bars: float = 90.0  # mean life of the latent flow state, bars
+    flow_taker_share: float = 0.15  # taker-buy share shift at |f| = 1 (the announcement)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +83,8 @@ def _paths(  # pragma: no cover - numba
     alpha: float,
     beta: float,
     planted: float,
+    flow: FloatArray,
+    flow_drift: float,
 ) -> tuple[FloatArray, FloatArray, IntArray]:
     n = z.size
     ret = np.empty(n)
@@ -82,20 +96,38 @@ def _paths(  # pragma: no cover - numba
     prev_e = 0.0
     prev_r = 0.0
     prev_s = sigma
+    prev_f = 0.0
     for i in range(n):
         if u[i] > stay:
             state = (state + 1 + int(u[i] * 1e6) % 2) % 3
         h = omega + alpha * prev_e * prev_e + beta * h
         s = np.sqrt(h) * volmult[state]
         e = s * z[i]
-        r = drift[state] + e + planted * s * np.tanh(prev_r / prev_s)
+        r = drift[state] + e + planted * s * np.tanh(prev_r / prev_s) + flow_drift * s * prev_f
         ret[i] = r
         sd[i] = s
         regime[i] = state
         prev_e = e / volmult[state]
         prev_r = r
         prev_s = s
+        prev_f = flow[i]
     return ret, sd, regime
+
+
+def _flow_state(seed: int, n: int, p: SimulatorParams) -> FloatArray:
+    """Latent flow ``tanh(g)``, ``g`` stationary AR(1) N(0, 1) with mean life ``flow_bars``;
+    zeros when the planted flow drift is off (no draws are made then)."""
+    if p.flow_drift == 0.0:
+        return np.zeros(n)
+    if p.flow_bars < 1.0:
+        raise DataError("flow_bars must be >= 1 (mean life of the planted flow state)")
+    from scipy.signal import lfilter
+
+    phi = 1.0 - 1.0 / p.flow_bars
+    eta = np.random.default_rng([seed, 1]).standard_normal(n)
+    eta[0] /= np.sqrt(1.0 - phi * phi)  # start in the stationary distribution
+    g = lfilter([np.sqrt(1.0 - phi * phi)], [1.0, -phi], eta)
+    return np.asarray(np.tanh(g), dtype=np.float64)
 
 
 def _gap_mask(
@@ -130,9 +162,11 @@ def simulate_market(
     rng = np.random.default_rng(seed)
     z = rng.standard_t(5, n) / np.sqrt(5.0 / 3.0)
     u = rng.random(n)
+    flow = _flow_state(seed, n, p)
     ret, sd, regime = _paths(
         z, u, np.asarray(p.drifts, dtype=np.float64), np.asarray(p.vol_multipliers, np.float64),
         1.0 - 1.0 / p.regime_bars, p.sigma, p.garch_alpha, p.garch_beta, p.planted_signal,
+        flow, p.flow_drift,
     )  # fmt: skip
     close = p.start_price * np.exp(np.cumsum(ret))
     open_ = np.concatenate([[p.start_price], close[:-1]])
@@ -140,7 +174,8 @@ def simulate_market(
     low = np.minimum(open_, close) * np.exp(-np.abs(rng.normal(0.0, 0.5, n)) * sd)
     x = ret / sd
     volume = p.base_volume * np.exp(rng.normal(0.0, 0.35, n)) * (1.0 + 0.8 * np.abs(x))
-    share = np.clip(0.5 + 0.3 * np.tanh(x) + rng.normal(0.0, 0.05, n), 0.02, 0.98)
+    share = 0.5 + 0.3 * np.tanh(x) + rng.normal(0.0, 0.05, n) + p.flow_taker_share * flow
+    share = np.clip(share, 0.02, 0.98)
     vwap = (open_ + high + low + close) / 4.0
     taker = volume * share
     trades = np.maximum(1.0, np.round(volume * p.trades_per_volume * rng.uniform(0.7, 1.3, n)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from tradequorum.core.bars import ensure_bars
@@ -70,3 +71,36 @@ def test_simulate_bars_non_stationary_garch_raises(kw: dict[str, float]) -> None
 def test_simulate_bars_zero_bars_raises() -> None:
     with pytest.raises(DataError):
         simulate_bars(0)
+
+
+def _flow_vs_forward(bars: pd.DataFrame, window: int = 30) -> float:
+    """Correlation of the trailing taker imbalance with the next ``window`` bars' log return."""
+    v, tb = bars["volume"].to_numpy(), bars["taker_buy_volume"].to_numpy()
+    ones = np.ones(window)
+    imb = np.convolve(2 * tb - v, ones, "valid") / np.convolve(v, ones, "valid")
+    c = np.log(bars["close"].to_numpy())
+    fwd = c[2 * window - 1 :] - c[window - 1 : -window]
+    return float(np.corrcoef(imb[:-window], fwd)[0, 1])
+
+
+def test_simulate_bars_flow_drift_off_leaves_bars_unchanged() -> None:
+    base = simulate_bars(5000, seed=4, params=SimulatorParams(planted_signal=0.3))
+    same = simulate_bars(
+        5000, seed=4, params=SimulatorParams(planted_signal=0.3, flow_taker_share=0.5)
+    )
+    assert base.equals(same)
+
+
+def test_simulate_bars_flow_drift_is_announced_by_taker_flow_over_the_horizon() -> None:
+    on = simulate_bars(20_000, seed=6, params=SimulatorParams(flow_drift=0.2))
+    off = simulate_bars(20_000, seed=6)
+    assert _flow_vs_forward(on) > 0.2
+    assert abs(_flow_vs_forward(off)) < 0.05
+    # one-bar returns stay (nearly) unpredictable from the last return: the effect is slow
+    r = np.diff(np.log(on["close"].to_numpy()))
+    assert abs(np.corrcoef(r[1:], r[:-1])[0, 1]) < 0.1
+
+
+def test_simulate_bars_flow_bars_below_one_raises() -> None:
+    with pytest.raises(DataError, match="flow_bars"):
+        simulate_bars(100, params=SimulatorParams(flow_drift=0.1, flow_bars=0.5))
