@@ -21,6 +21,11 @@ class ModelRiskConfig(Section):
     max_psi: float = Field(0.25, gt=0, description="population stability index, any feature")
     max_top_importance_share: float = Field(0.5, gt=0, le=1, description="largest feature share")
     psi_bins: int = Field(10, ge=2)
+    psi_false_alarm: float = Field(
+        0.01, gt=0, lt=1,
+        description="chance a stationary feature set fails the PSI gate; features whose "
+        "effective sample cannot keep it are reported as not assessable",
+    )  # fmt: skip
 
 
 class RiskConfig(Section):
