@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import shared_file
 from tradequorum.cli.main import app, main
-from tradequorum.data.demo import run_data_demo
+from tradequorum.data.demo import DEMO_BARS, run_data_demo
 from tradequorum.data.store import ParquetStore
 from tradequorum.state.layout import HomeLayout
 
@@ -76,11 +76,12 @@ def test_cli_bad_file_prints_one_line_error_and_exits_2(
 def test_run_data_demo_simulates_stores_and_is_idempotent(tmp_path: Path) -> None:
     console = Console(record=True, width=120)
     first = run_data_demo(tmp_path / "demo", None, console)
-    assert first.synthetic and first.bars_stored == 4320 and first.hourly_bars == 72
-    assert first.quality.passed
-    assert "SYNTHETIC" in console.export_text()
+    assert first.synthetic and first.bars_stored == DEMO_BARS == 7 * 1440
+    assert first.hourly_bars == 7 * 24 and first.quality.passed
+    text = console.export_text()
+    assert "SYNTHETIC" in text and "PLANTED" in text
     again = run_data_demo(tmp_path / "demo", None, Console(record=True))
-    assert again.bars_added == 0 and again.bars_stored == 4320
+    assert again.bars_added == 0 and again.bars_stored == DEMO_BARS
 
 
 def test_cli_demo_with_a_real_file(tmp_path: Path) -> None:

@@ -19,9 +19,16 @@ def test_demo_runs_end_to_end_and_resumes(tmp_path: Path) -> None:
     text = console.export_text()
     assert first.decisions == 40
     assert sum(first.by_tier.values()) == 40
-    assert "journal" in text and "SYNTHETIC" in text
+    assert "journal" in text and "SYNTHETIC" in text and "PLANTED" in text
+    # the promotion path is always stated: the gates, or the labelled override with its failures
+    assert "promotion: " in text
+    if first.promotion == "gates passed":
+        assert "DEMO OVERRIDE" not in text
+    else:
+        assert first.promotion.startswith("demo override: ") and "DEMO OVERRIDE" in text
+        assert "x " in text and first.promotion != "demo override: "
     again = run_demo(tmp_path / "home", None, Console(record=True), replay_bars=40)
-    assert again.decisions == 40
+    assert again.decisions == 40 and again.promotion.startswith("already in production")
     with Journal(tmp_path / "home" / "state" / "journal.sqlite") as j:
         ids = j.decision_ids()
         assert len(ids) == len(set(ids)) == 40

@@ -2,9 +2,13 @@
 coordinator in paper mode -> a summary of what it decided and why.
 
 1. the data demo stores simulated bars (or imports ``--file``) in the home's Parquet store;
-2. the model-trainer trains a LightGBM candidate on everything before the last day; if its
-   validation or risk gates refuse it (likely on a random walk), the demo promotes it anyway and
-   says so loudly — a demo needs an ML participant, a real deployment never does this;
+2. the model-trainer trains a LightGBM candidate on everything before the last day (at most
+   ``TRAIN_BARS_MAX`` bars), with the features whose warm-up fits the replay's look-back (so the
+   ML agent can predict during the replay). On the demo's simulated bars, which carry the
+   simulator's *planted* order-flow drift, the candidate is expected to pass its validation and
+   model-risk gates and is promoted by the normal path; the demo prints which path promoted it.
+   Only if the gates refuse it (e.g. a ``--file`` of real bars) does the **demo override**
+   promote it anyway, listing each failed gate — a real deployment never does this;
 3. the daily-operations workflow runs once (health check, risk update, market context, SMC
    daily structure), then the last day is replayed bar by bar through the real-time workflow
    with every real agent, the risk manager and the paper broker (``auto`` mode);
@@ -34,7 +38,7 @@ from tradequorum.state.layout import HomeLayout
 
 DEMO_LOOKBACK_BARS = 1000
 REPLAY_BARS = 1440
-TRAIN_BARS_MAX = 4 * 1440  # bounds the demo's run time whatever the file's length
+TRAIN_BARS_MAX = 6 * 1440  # bounds the demo's run time whatever the file's length
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +55,7 @@ class DemoSummary:
     equity: float
     model: str
     bars_per_second: float
+    promotion: str = ""
 
 
 class _Window:
@@ -79,11 +84,33 @@ def _settings(home: Path) -> Settings:
     )
 
 
-def _train(settings: Settings, layout: HomeLayout, bars: pd.DataFrame, console: Console) -> str:
+def _demo_features(settings: Settings, bars: pd.DataFrame) -> tuple[str, ...]:
+    """The default training features whose warm-up (plus the barrier's volatility window and the
+    ML agent's margin) fits the replay's look-back: a model needing more history than the replay
+    shows the agents would never leave its warm-up, i.e. never vote."""
+    from tradequorum.agents.feature_engineer import registry_for
+    from tradequorum.agents.ml_model import WINDOW_MARGIN_BARS
+    from tradequorum.ml.training import default_feature_names
+
+    reg = registry_for(settings, settings.timeframe)
+    budget = DEMO_LOOKBACK_BARS - settings.ml.vol_window_bars - WINDOW_MARGIN_BARS
+    names = default_feature_names(reg, bars, settings.ml)
+    return tuple(n for n in names if reg.warmup(n) <= budget)
+
+
+def _train(
+    settings: Settings, layout: HomeLayout, bars: pd.DataFrame, console: Console
+) -> tuple[str, str]:
+    """Train a candidate; returns (version, how it was promoted)."""
     from tradequorum.agents.base import AgentContext, Task
     from tradequorum.agents.model_trainer import ModelTrainerAgent
     from tradequorum.ml.registry import ModelRegistry
 
+    if not settings.ml.features:
+        feats = _demo_features(settings, bars)
+        settings = settings.model_copy(
+            update={"ml": settings.ml.model_copy(update={"features": feats})}
+        )
     sym, tf = settings.symbols[0], settings.timeframe
     clock = FixedClock(bars.index[-1] + timeframe_delta(tf))
     ctx = AgentContext(
@@ -93,24 +120,35 @@ def _train(settings: Settings, layout: HomeLayout, bars: pd.DataFrame, console: 
     task = Task(task_id="TASK-DEMO-TRAIN", agent="model-trainer", action="train_cycle",
                 params={"symbol": sym, "timeframe": tf, "promote": True})  # fmt: skip
     res = ModelTrainerAgent().train_cycle(task, ctx)
-    console.print(f"model-trainer: candidate {res.version} on {len(bars):,} bars")
+    console.print(
+        f"model-trainer: candidate {res.version} on {len(bars):,} bars, "
+        f"{len(res.columns)} features, {res.cv['n_rows']:,} labelled rows"
+    )
     for r in res.reasons:
         console.print(f"  - {r}")
-    if not res.promoted:
-        ModelRegistry(layout).promote(
-            reason="demo override: gates refused the candidate; promoted so the demo has an ML vote",
-            at=clock.now().to_pydatetime(),
-        )
+    if res.promoted:
         console.print(
-            "[bold yellow]demo override:[/] the candidate did not pass its gates and was promoted "
-            "anyway so that the ML agent can vote (a real deployment would keep it out)"
+            "[bold green]promotion: gates passed[/] (validation and model risk approved; "
+            "promoted by the model-trainer's normal path)"
         )
-    return res.version
+        return res.version, "gates passed"
+    passes = ("not promoted", "model risk approved", "candidate saved")
+    failed = [r for r in res.reasons if not r.startswith(passes) and " >= " not in r]
+    ModelRegistry(layout).promote(
+        reason="demo override: gates refused the candidate; promoted so the demo has an ML vote",
+        at=clock.now().to_pydatetime(),
+    )
+    console.print(
+        "[bold yellow]promotion: DEMO OVERRIDE[/] (fallback) — the candidate failed these gates "
+        "and was promoted anyway so that the ML agent can vote; a real deployment would keep it "
+        "out:\n" + "\n".join(f"  x {r}" for r in failed)
+    )
+    return res.version, "demo override: " + "; ".join(failed)
 
 
 def _train_or_explain(
     settings: Settings, layout: HomeLayout, bars: pd.DataFrame, console: Console
-) -> str:
+) -> tuple[str, str]:
     """Train; if training itself fails (too little data …) say why and go on without ML."""
     try:
         return _train(settings, layout, bars, console)
@@ -119,10 +157,10 @@ def _train_or_explain(
             f"[bold red]training failed:[/] {exc}\nthe ML agent is unavailable: a required "
             "participant is missing, so every decision will be no_trade (fail closed)"
         )
-        return "none"
+        return "none", f"none: training failed ({exc})"
 
 
-def _summary(coord: Any, model: str, bps: float) -> DemoSummary:
+def _summary(coord: Any, model: str, bps: float, promotion: str) -> DemoSummary:
     j = coord.journal
     recs = j.decisions()
     verdicts = [r["risk_verdict"] for r in recs if r.get("risk_verdict")]
@@ -142,6 +180,7 @@ def _summary(coord: Any, model: str, bps: float) -> DemoSummary:
         equity=coord.broker.equity,
         model=model,
         bars_per_second=bps,
+        promotion=promotion,
     )
 
 
@@ -157,6 +196,7 @@ def _print(s: DemoSummary, layout: HomeLayout, console: Console) -> None:
     t.add_row("P&L (paper, quote ccy)", f"{s.pnl:,.2f}")
     t.add_row("equity", f"{s.equity:,.2f}")
     t.add_row("production model", s.model)
+    t.add_row("promoted by", s.promotion)
     t.add_row("replay speed", f"{s.bars_per_second:,.1f} bars/s")
     console.print(t)
     console.print(f"state files   {layout.state}")
@@ -188,9 +228,10 @@ def run_demo(
     from tradequorum.ml.registry import ModelRegistry
 
     prod = ModelRegistry(layout).production()
-    model = (
-        prod.version if prod is not None else _train_or_explain(settings, layout, train, console)
-    )
+    if prod is not None:
+        model, promotion = prod.version, "already in production (earlier run)"
+    else:
+        model, promotion = _train_or_explain(settings, layout, train, console)
     coord = build_coordinator(
         settings, market=market, clock=clock, replay=True, home=home,
         views_every=60, agent_state_files=False,
@@ -207,7 +248,7 @@ def run_demo(
         with Progress(console=console, transient=True) as progress:
             bar_task = progress.add_task("replaying through the coordinator", total=len(idx))
             summary = run_replay(coord, clock, idx, on_bar=lambda _: progress.advance(bar_task))
-        result = _summary(coord, model, summary.bars_per_second)
+        result = _summary(coord, model, summary.bars_per_second, promotion)
     finally:
         coord.close()
     _print(result, layout, console)

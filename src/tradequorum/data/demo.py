@@ -1,7 +1,8 @@
 """The data part of ``quorum demo``: home, bars (simulated or from a file), store, quality, summary.
 
-Without a file the bars are **synthetic** (the seeded simulator, three days of 1m bars stored under
-the first configured symbol); the summary says so. With a file, the file is imported exactly as
+Without a file the bars are **synthetic** (the seeded simulator, a week of 1m bars stored under
+the first configured symbol, with the simulator's *planted* order-flow drift switched on so that
+the demo's model has something learnable to find); the summary says so. With a file, the file is imported exactly as
 ``quorum data import`` does (invalid rows quarantined). Running it twice changes nothing.
 """
 
@@ -20,11 +21,13 @@ from tradequorum.data.console import partitions_table, quality_table
 from tradequorum.data.ingest import import_file
 from tradequorum.data.quality import QualityReport, validate_bars
 from tradequorum.data.resample import resample_bars
-from tradequorum.data.simulator import simulate_bars
+from tradequorum.data.simulator import SimulatorParams, simulate_bars
 from tradequorum.data.store import ParquetStore
 from tradequorum.state.layout import HomeLayout
 
-DEMO_BARS = 3 * 24 * 60
+DEMO_BARS = 7 * 24 * 60
+# planted, synthetic: a persistent drift announced by the taker flow (see data.simulator)
+DEMO_SIMULATOR = SimulatorParams(flow_drift=0.2)
 DEMO_START = "2024-01-01"
 
 
@@ -71,8 +74,9 @@ def run_data_demo(home: Path, file: Path | None, console: Console) -> DataDemoSu
     else:
         symbol, tf = settings.symbols[0], settings.timeframe
         bars = simulate_bars(
-            DEMO_BARS, seed=settings.data.simulator_seed, start=DEMO_START, timeframe=tf
-        )
+            DEMO_BARS, seed=settings.data.simulator_seed, start=DEMO_START, timeframe=tf,
+            params=DEMO_SIMULATOR,
+        )  # fmt: skip
         added = store.append(bars, symbol, tf).added
     stored = store.read(symbol, tf)
     report = validate_bars(stored, timeframe=tf, symbol=symbol).report
@@ -89,7 +93,9 @@ def run_data_demo(home: Path, file: Path | None, console: Console) -> DataDemoSu
 
 def _print(summary: DataDemoSummary, store: ParquetStore, console: Console) -> None:
     origin = (
-        "[bold yellow]SYNTHETIC bars from the seeded simulator — not market data[/]"
+        "[bold yellow]SYNTHETIC bars from the seeded simulator — not market data[/]\n"
+        f"with a PLANTED order-flow drift (flow_drift={DEMO_SIMULATOR.flow_drift}): "
+        "a learnable effect put there on purpose"
         if summary.synthetic
         else f"imported from {summary.source}"
     )
