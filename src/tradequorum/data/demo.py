@@ -27,7 +27,7 @@ from tradequorum.state.layout import HomeLayout
 
 DEMO_BARS = 7 * 24 * 60
 # planted, synthetic: a persistent drift announced by the taker flow (see data.simulator)
-DEMO_SIMULATOR = SimulatorParams(flow_drift=0.2)
+DEMO_SIMULATOR = SimulatorParams(flow_drift=0.2, flow_taker_share=0.3)
 DEMO_START = "2024-01-01"
 
 
@@ -94,7 +94,8 @@ def run_data_demo(home: Path, file: Path | None, console: Console) -> DataDemoSu
 def _print(summary: DataDemoSummary, store: ParquetStore, console: Console) -> None:
     origin = (
         "[bold yellow]SYNTHETIC bars from the seeded simulator — not market data[/]\n"
-        f"with a PLANTED order-flow drift (flow_drift={DEMO_SIMULATOR.flow_drift}): "
+        f"with a PLANTED order-flow drift (flow_drift={DEMO_SIMULATOR.flow_drift}, "
+        f"flow_taker_share={DEMO_SIMULATOR.flow_taker_share}): "
         "a learnable effect put there on purpose"
         if summary.synthetic
         else f"imported from {summary.source}"
