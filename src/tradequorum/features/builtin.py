@@ -14,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from tradequorum.core.bars import FloatArray, column
+from tradequorum.core.bars import FloatArray
 from tradequorum.features import kernels as k
 from tradequorum.features.registry import FeatureRegistry, FeatureSpec
+from tradequorum.features.shared import bar_column as column
 
 RETURN_HORIZONS = (1, 5, 15, 60, 240)
 VOL_WINDOWS = (15, 60, 240)

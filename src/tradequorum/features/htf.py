@@ -12,9 +12,7 @@ complete buckets exist, so a bucket with a missing base bar is skipped rather th
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -22,12 +20,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from tradequorum.core.bars import FloatArray, column
+from tradequorum.core.bars import FloatArray
 from tradequorum.core.errors import DataError
 from tradequorum.core.timeframes import timeframe_seconds
 from tradequorum.data.quality import epoch_ns
 from tradequorum.data.resample import bucket_open_ns
 from tradequorum.features.registry import FeatureRegistry, FeatureSpec
+from tradequorum.features.shared import bar_column as column
+from tradequorum.features.shared import in_shared_build, memoized
 
 _NS = 1_000_000_000
 
@@ -45,41 +45,21 @@ class HtfBars:
     last_complete: npt.NDArray[np.int64]
 
 
-_Memo = dict[tuple[int, int, str, str], tuple[pd.DataFrame, HtfBars]]
-# set only inside `shared_aggregates()` (one matrix build), per thread/context: never across bars
-_MEMO: ContextVar[_Memo | None] = ContextVar("htf_memo", default=None)
-
-
-@contextmanager
-def shared_aggregates() -> Iterator[None]:
-    """Within the block, :func:`aggregate_htf` of the same bars object and timeframes runs once.
-
-    The HTF return and range features of one timeframe all aggregate the same bars; the matrix
-    builder opens this block around one build so they share it. The memo holds the bars it was
-    computed from (identity checked, so a reused ``id`` cannot hit) and ends with the block.
-    """
-    token = _MEMO.set({})
-    try:
-        yield
-    finally:
-        _MEMO.reset(token)
-
-
 def aggregate_htf(bars: pd.DataFrame, timeframe: str, base_timeframe: str) -> HtfBars:
-    """Complete ``timeframe`` buckets of ``bars`` (see :func:`_aggregate`), shared within
-    :func:`shared_aggregates` (read-only arrays there)."""
-    memo = _MEMO.get()
-    if memo is None:
-        return _aggregate(bars, timeframe, base_timeframe)
-    key = (id(bars), len(bars), timeframe, base_timeframe)
-    hit = memo.get(key)
-    if hit is not None and hit[0] is bars:
-        return hit[1]
-    out = _aggregate(bars, timeframe, base_timeframe)
-    for f in fields(out):
-        getattr(out, f.name).flags.writeable = False
-    memo[key] = (bars, out)
-    return out
+    """Complete ``timeframe`` buckets of ``bars`` (see :func:`_aggregate`), computed once per
+    matrix build (:func:`tradequorum.features.shared.shared_build`; read-only arrays there)."""
+    return memoized(
+        bars,
+        ("htf", timeframe, base_timeframe),
+        lambda: _freeze_if_shared(_aggregate(bars, timeframe, base_timeframe)),
+    )
+
+
+def _freeze_if_shared(h: HtfBars) -> HtfBars:
+    if in_shared_build():
+        for f in fields(h):
+            getattr(h, f.name).flags.writeable = False
+    return h
 
 
 def _aggregate(bars: pd.DataFrame, timeframe: str, base_timeframe: str) -> HtfBars:

@@ -15,8 +15,8 @@ import pandas as pd
 
 from tradequorum.core.bars import FloatArray, ensure_bars
 from tradequorum.core.errors import DataError
-from tradequorum.features.htf import shared_aggregates
 from tradequorum.features.registry import FeatureOutput, FeatureRegistry, FeatureSpec
+from tradequorum.features.shared import shared_build
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +51,7 @@ def compute_columns(
     wanted = list(names)
     n = len(bars)
     cols: dict[str, FloatArray] = {}
-    with shared_aggregates():  # the HTF features of one timeframe aggregate the bars once
+    with shared_build():  # bar columns and HTF aggregates computed once per build
         for spec in registry.resolve(wanted):
             missing = [c for c in spec.requires if c not in bars.columns]
             if missing:

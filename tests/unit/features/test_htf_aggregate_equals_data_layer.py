@@ -36,12 +36,12 @@ def test_aggregate_htf_empty_bars_gives_empty_arrays() -> None:
     assert got.close.size == 0 and got.last_complete.size == 0
 
 
-def test_shared_aggregates_same_bars_computed_once_other_bars_not_shared() -> None:
-    from tradequorum.features.htf import shared_aggregates
+def test_shared_build_htf_same_bars_computed_once_other_bars_not_shared() -> None:
+    from tradequorum.features.shared import shared_build
 
     bars = make_bars(3000, seed=4)
     other = bars.iloc[1:]  # another window (the next bar's): never served from the memo
-    with shared_aggregates():
+    with shared_build():
         a = aggregate_htf(bars, "1h", "1m")
         assert aggregate_htf(bars, "1h", "1m") is a
         assert aggregate_htf(bars, "4h", "1m") is not a
@@ -55,15 +55,31 @@ def test_shared_aggregates_same_bars_computed_once_other_bars_not_shared() -> No
         np.testing.assert_array_equal(getattr(b, c), getattr(ref, c))
 
 
-def test_feature_matrix_with_shared_aggregates_equals_per_feature_builds() -> None:
+def test_shared_build_bar_column_same_bars_shared_other_bars_and_outside_fresh() -> None:
+    from tradequorum.core.bars import column
+    from tradequorum.features.shared import bar_column, shared_build
+
+    bars = make_bars(500, seed=6)
+    other = bars.iloc[:-1]
+    with shared_build():
+        a = bar_column(bars, "close")
+        assert bar_column(bars, "close") is a and not a.flags.writeable
+        assert bar_column(other, "close") is not a
+        assert bar_column(bars, "open") is not a
+    assert bar_column(bars, "close") is not a
+    np.testing.assert_array_equal(a, column(bars, "close"))
+
+
+def test_feature_matrix_with_shared_build_equals_per_feature_builds() -> None:
     from tradequorum.features import default_registry
     from tradequorum.features.matrix import build_feature_matrix
 
     bars = make_bars(3000, seed=5)
     reg = default_registry()
-    names = [n for n in reg.available(bars) if n.startswith("htf_")]
-    assert len(names) >= 3
+    names = reg.available(bars)
+    assert sum(n.startswith("htf_") for n in names) >= 3
     whole = build_feature_matrix(bars, reg, names)
     for n in names:
         one = build_feature_matrix(bars, reg, [n])
-        np.testing.assert_array_equal(whole[n].to_numpy(), one[n].to_numpy())
+        for c in one.columns:  # a multi-output feature gives several columns
+            np.testing.assert_array_equal(whole[c].to_numpy(), one[c].to_numpy())
