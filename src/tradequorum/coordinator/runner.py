@@ -303,8 +303,18 @@ class WorkflowRunner:
         return self._owner_ctx if self.owns_state(agent) else self._plain_ctx
 
     def _parallel(self, tasks: list[Task]) -> list[TaskResult]:
-        jobs = [self._fanout.submit(functools.partial(self._execute, t)) for t in tasks]
-        return [job.wait(None)[1] for job in jobs]
+        """External agents (a process or an endpoint: they wait on I/O) run concurrently;
+        in-process agents run one after another, each still on its deadline worker under the
+        whole failure protocol. Python analysts cannot compute at once under the GIL, and three
+        of them contending for it made the step ~20 % slower than running them in turn
+        (docs/coordinator.md, Performance). Every task gets the inputs of before the step."""
+        jobs = {
+            i: self._fanout.submit(functools.partial(self._execute, t))
+            for i, t in enumerate(tasks)
+            if t.agent in self.registry and self.registry.get(t.agent).external
+        }
+        local = {i: self._execute(t) for i, t in enumerate(tasks) if i not in jobs}
+        return [local[i] if i in local else jobs[i].wait(None)[1] for i in range(len(tasks))]
 
     def _absorb(
         self, spec: TaskSpec, task: Task, res: TaskResult, run: RunResult
