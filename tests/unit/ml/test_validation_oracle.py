@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.conftest import load_shared_bars
 from tradequorum.backtest import EngineSettings, run_backtest
 from tradequorum.config.ml import MlConfig
 from tradequorum.data.simulator import SimulatorParams, simulate_bars
@@ -29,6 +30,7 @@ FEATURES = ["ret_5", "ret_60", "vol_60", "taker_imbalance_30"]
 CFG = MlConfig(
     n_splits=3, n_estimators=20, num_leaves=8, min_data_in_leaf=50, early_stopping_rounds=5
 )
+BTC = "binance-spot-1m-btc-eth-taker-2025-10/BTCUSDT_1m.csv"
 NO_COST = EngineSettings(fee_bps=0.0, slippage_bps=0.0)
 
 
@@ -127,16 +129,13 @@ def test_validation_oracle_trade_exits_at_the_labels_barrier_bar_and_level(
     np.testing.assert_allclose(tr["entry_price"].to_numpy(), open_[t + 1], rtol=1e-12)
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_barrier_plan_random_signals_engine_trades_one_at_a_time_within_horizon(
-    seed: int,
-) -> None:
-    bars = simulate_bars(3000, seed=seed)
-    h = 30
+def _random_plan_trades(
+    bars: pd.DataFrame, seed: int, width: float, h: int
+) -> tuple[np.ndarray, pd.DataFrame]:
     rng = np.random.default_rng(seed)
     close = bars["close"].to_numpy()
     d = rng.choice([-1.0, 0.0, 1.0], size=len(bars), p=[0.05, 0.9, 0.05])
-    w = np.full(len(bars), 0.003)
+    w = np.full(len(bars), width)
     sig = pd.DataFrame(
         {"direction": d, "stop": close * np.exp(-d * w), "target": close * np.exp(d * w)},
         index=bars.index,
@@ -144,7 +143,10 @@ def test_barrier_plan_random_signals_engine_trades_one_at_a_time_within_horizon(
     sig.loc[sig["direction"] == 0.0, ["stop", "target"]] = np.nan
     plan = barrier_plan(bars, sig, h)
     sig["direction"] = plan
-    tr = run_backtest(bars, sig, EngineSettings()).trades
+    return plan, run_backtest(bars, sig, EngineSettings()).trades
+
+
+def _check_plan(plan: np.ndarray, tr: pd.DataFrame, h: int) -> None:
     entries = np.flatnonzero(np.abs(plan) == 1.0)
     np.testing.assert_array_equal(tr["entry_bar"].to_numpy(), entries + 1)
     np.testing.assert_array_equal(tr["direction"].to_numpy(), plan[entries])
@@ -154,3 +156,43 @@ def test_barrier_plan_random_signals_engine_trades_one_at_a_time_within_horizon(
     vertical = tr["reason"] == "signal"
     assert (held[vertical.to_numpy()] == h).all()
     assert set(tr["reason"]) <= {"stop", "target", "signal", "open"}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_barrier_plan_random_signals_engine_trades_one_at_a_time_within_horizon(
+    seed: int,
+) -> None:
+    bars = simulate_bars(3000, seed=seed)
+    plan, tr = _random_plan_trades(bars, seed, 0.003, 30)
+    _check_plan(plan, tr, 30)
+
+
+def test_barrier_plan_real_bars_engine_agrees_trade_for_trade() -> None:
+    bars = load_shared_bars(BTC, nrows=6000)
+    plan, tr = _random_plan_trades(bars, 5, 0.001, 15)
+    _check_plan(plan, tr, 15)
+    assert {"stop", "target", "signal"} <= set(tr["reason"]) and len(tr) > 200
+
+
+def test_barrier_plan_gapped_opens_skips_the_entries_the_engine_cancels() -> None:
+    # opens gapped away from the previous close by ~5 bps against 3 bps barriers: many fill bars
+    # open through a level; the engine cancels those entries and the plan must skip them too
+    bars = simulate_bars(3000, seed=4)
+    rng = np.random.default_rng(4)
+    close = bars["close"].to_numpy()
+    open_ = np.concatenate([[close[0]], close[:-1] * np.exp(rng.normal(0.0, 5e-4, close.size - 1))])
+    bars = bars.assign(
+        open=open_,
+        high=np.maximum(bars["high"].to_numpy(), open_),
+        low=np.minimum(bars["low"].to_numpy(), open_),
+    )
+    plan, tr = _random_plan_trades(bars, 4, 0.0003, 15)
+    _check_plan(plan, tr, 15)
+    d = np.random.default_rng(4).choice([-1.0, 0.0, 1.0], size=close.size, p=[0.05, 0.9, 0.05])
+    through = np.abs(np.log(open_[1:] / close[:-1])) >= 0.0003
+    busy = np.zeros(close.size, dtype=bool)  # decision rows inside a trade (or its exit row)
+    last = tr["exit_bar"] - (tr["reason"] == "signal").astype(np.int64)
+    for a, b in zip(tr["entry_bar"] - 1, last, strict=True):
+        busy[a : b + 1] = True
+    skipped = (d[:-1] != 0) & through & ~busy[:-1]
+    assert skipped.sum() > 10 and np.isnan(plan[:-1][skipped]).all()
