@@ -1,5 +1,6 @@
-"""The workflow runner: boring and small. Sequential steps, parallel tasks on threads (each under
-its own deadline), conditions and decision points through the safe evaluator, outputs written to
+"""The workflow runner: boring and small. Sequential steps, parallel steps (external agents at
+once, in-process ones in turn: see :meth:`WorkflowRunner._parallel`; every task under its own
+deadline), conditions and decision points through the safe evaluator, outputs written to
 the step's ``output`` path (keyed by symbol), per-step status and duration in
 ``state/workflows/active_workflow.json``.
 
