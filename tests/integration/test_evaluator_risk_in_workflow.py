@@ -72,3 +72,35 @@ def test_real_evaluator_and_risk_manager_run_the_realtime_workflow_on_shared_dat
     assert SYMBOL in read_json(layout.risk("trade_approvals"))
     assert read_json(layout.risk("risk_state"))["trading_state"] in {"ACTIVE", "REDUCING"}
     coord.close()
+
+
+def _replay_files(home: Path, bars: pd.DataFrame, *, agent_state_files: bool) -> tuple:
+    settings = make_settings(home, symbols=[SYMBOL])
+    clock = FixedClock(bars.index[0])
+    agents = [a for a in fake_agents() if a.name not in {"signal-evaluator", "risk-manager"}]
+    coord = Coordinator(
+        settings,
+        HomeLayout(home),
+        AgentRegistry([*agents, SignalEvaluator(), RiskManagerAgent()]),
+        FrameMarket({SYMBOL: bars}, settings.timeframe, clock),
+        clock,
+        notifier=RecordingNotifier(),
+        sleep=lambda s: None,
+        views_every=1 if agent_state_files else 50,
+        agent_state_files=agent_state_files,
+    )
+    run_replay(coord, clock, replay_index({SYMBOL: bars}, bars.index[60]))
+    actions = [d["decision"]["action"] for d in coord.journal.decisions()]
+    coord.close()
+    layout = HomeLayout(home)
+    return actions, read_json(layout.risk("trade_approvals")), read_json(layout.risk("risk_state"))
+
+
+def test_fast_replay_risk_files_equal_live_style_ones(tmp_path: Path) -> None:
+    """Fast replay: the runner writes trade_approvals.json at the flush, the risk manager its
+    risk_state.json on every call; both end equal to a run where the agent writes its own."""
+    bars = load_shared_bars("binance-spot-1m-btc-eth-taker-2025-10/BTCUSDT_1m.csv", nrows=260)
+    live = _replay_files(tmp_path / "live", bars, agent_state_files=True)
+    fast = _replay_files(tmp_path / "fast", bars, agent_state_files=False)
+    assert SYMBOL in live[1] and live[1] == fast[1]
+    assert live[2] == fast[2] and live[0] == fast[0]

@@ -82,9 +82,10 @@ class Coordinator:
         self.agent = CoordinatorAgent(self)
         if "coordinator" not in registry:
             registry.register(self.agent)
-        # live: every agent keeps its own state files; fast replay: only the stateful risk
-        # manager does, and the runner writes the other step outputs at each views flush
-        owners = None if agent_state_files else frozenset({"risk-manager", "model-trainer"})
+        # live: every agent keeps its own state files; fast replay: only the model trainer does,
+        # the runner writes the step outputs (trade_approvals.json too) at each views flush; the
+        # risk manager saves its risk_state.json on every call whatever write_state says
+        owners = None if agent_state_files else frozenset({"model-trainer"})
         self.runner = WorkflowRunner(
             registry,
             self.protocol,
