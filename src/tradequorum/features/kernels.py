@@ -114,27 +114,26 @@ def rolling_rank(x: FloatArray, w: int) -> FloatArray:  # pragma: no cover - num
 
 
 @njit(cache=True)
-def rolling_max(x: FloatArray, w: int) -> FloatArray:  # pragma: no cover - numba
+def _rolling_highest(x: FloatArray, w: int, sign: float) -> FloatArray:  # pragma: no cover
+    """``sign * max(sign * x[t-w+1..t])``: the rolling max (sign 1) or min (sign -1), exactly."""
     n = x.size
     out = np.full(n, np.nan)
     for i in range(w - 1, n):
-        m = x[i - w + 1]
+        m = sign * x[i - w + 1]
         for j in range(i - w + 2, i + 1):
-            m = max(m, x[j])
-        out[i] = m
+            m = max(m, sign * x[j])
+        out[i] = sign * m
     return out
 
 
 @njit(cache=True)
+def rolling_max(x: FloatArray, w: int) -> FloatArray:  # pragma: no cover - numba
+    return _rolling_highest(x, w, 1.0)
+
+
+@njit(cache=True)
 def rolling_min(x: FloatArray, w: int) -> FloatArray:  # pragma: no cover - numba
-    n = x.size
-    out = np.full(n, np.nan)
-    for i in range(w - 1, n):
-        m = x[i - w + 1]
-        for j in range(i - w + 2, i + 1):
-            m = min(m, x[j])
-        out[i] = m
-    return out
+    return _rolling_highest(x, w, -1.0)
 
 
 @njit(cache=True)

@@ -142,32 +142,27 @@ def open_positions_check(
     )
 
 
+def _below_limit(code: str, name: str, value: float, limit: float) -> CheckRecord:
+    ok = value < limit
+    verdict = "below" if ok else "reached"
+    return CheckRecord(
+        code=code,
+        name=name,
+        value=value,
+        limit=limit,
+        passed=ok,
+        message=f"{name} {value:.2%} {verdict} the {limit:.2%} limit",
+    )
+
+
 def loss_checks(
     daily_loss: float, weekly_drawdown: float, cfg: RiskConfig
 ) -> tuple[CheckRecord, CheckRecord]:
     """Daily loss and weekly drawdown (fractions) against their limits: breached -> reduce only."""
-    d_ok = daily_loss < cfg.daily_loss_limit
-    w_ok = weekly_drawdown < cfg.weekly_drawdown_limit
     return (
-        CheckRecord(
-            code="DAILY_LOSS",
-            name="daily loss",
-            value=daily_loss,
-            limit=cfg.daily_loss_limit,
-            passed=d_ok,
-            message=f"daily loss {daily_loss:.2%} "
-            + ("below" if d_ok else "reached")
-            + f" the {cfg.daily_loss_limit:.2%} limit",
-        ),
-        CheckRecord(
-            code="WEEKLY_DRAWDOWN",
-            name="weekly drawdown",
-            value=weekly_drawdown,
-            limit=cfg.weekly_drawdown_limit,
-            passed=w_ok,
-            message=f"weekly drawdown {weekly_drawdown:.2%} "
-            + ("below" if w_ok else "reached")
-            + f" the {cfg.weekly_drawdown_limit:.2%} limit",
+        _below_limit("DAILY_LOSS", "daily loss", daily_loss, cfg.daily_loss_limit),
+        _below_limit(
+            "WEEKLY_DRAWDOWN", "weekly drawdown", weekly_drawdown, cfg.weekly_drawdown_limit
         ),
     )
 
