@@ -32,28 +32,34 @@ def _day_of_week(bars: pd.DataFrame) -> FloatArray:
     return ((days + 3) % 7).astype(np.float64)  # 1970-01-01 was a Thursday (Monday = 0)
 
 
+def _cyclic(values: FloatArray, period: float, wave: Any) -> FloatArray:
+    """``sin``/``cos`` encoding of a periodic calendar value (minute of day, day of week)."""
+    out: FloatArray = wave(2.0 * np.pi * values / period)
+    return out
+
+
 def _tod_sin(
     bars: pd.DataFrame, deps: Mapping[str, FloatArray], p: Mapping[str, Any]
 ) -> FloatArray:
-    return np.sin(2.0 * np.pi * _minute_of_day(bars) / 1440.0)
+    return _cyclic(_minute_of_day(bars), 1440.0, np.sin)
 
 
 def _tod_cos(
     bars: pd.DataFrame, deps: Mapping[str, FloatArray], p: Mapping[str, Any]
 ) -> FloatArray:
-    return np.cos(2.0 * np.pi * _minute_of_day(bars) / 1440.0)
+    return _cyclic(_minute_of_day(bars), 1440.0, np.cos)
 
 
 def _dow_sin(
     bars: pd.DataFrame, deps: Mapping[str, FloatArray], p: Mapping[str, Any]
 ) -> FloatArray:
-    return np.sin(2.0 * np.pi * _day_of_week(bars) / 7.0)
+    return _cyclic(_day_of_week(bars), 7.0, np.sin)
 
 
 def _dow_cos(
     bars: pd.DataFrame, deps: Mapping[str, FloatArray], p: Mapping[str, Any]
 ) -> FloatArray:
-    return np.cos(2.0 * np.pi * _day_of_week(bars) / 7.0)
+    return _cyclic(_day_of_week(bars), 7.0, np.cos)
 
 
 def _session(
