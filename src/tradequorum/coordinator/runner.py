@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 
 from tradequorum.agents.base import AgentContext, Task, TaskResult, TaskStatus
-from tradequorum.coordinator.expressions import ExpressionError, parse_expression
+from tradequorum.coordinator.expressions import Expression, ExpressionError, parse_expression
 from tradequorum.coordinator.failure import FailureProtocol
 from tradequorum.coordinator.registry import AgentRegistry
 from tradequorum.coordinator.workers import WorkerPool
@@ -170,6 +170,7 @@ class WorkflowRunner:
         self._plain_ctx = dataclasses.replace(context, write_state=False)
         self.writer = OutputWriter(layout.root)
         self._fanout = WorkerPool("step")
+        self._expressions: dict[str, Expression] = {}
 
     def run(self, spec: WorkflowSpec, params: Mapping[str, Any]) -> RunResult:
         t0 = time.perf_counter()
@@ -221,7 +222,10 @@ class WorkflowRunner:
 
     def _truth(self, source: str, run: RunResult) -> bool:
         try:
-            return parse_expression(source).truth(run.variables)
+            expr = self._expressions.get(source)
+            if expr is None:  # parsed once per runner: the same few conditions every bar
+                expr = self._expressions[source] = parse_expression(source)
+            return expr.truth(run.variables)
         except ExpressionError as exc:
             logger.warning(
                 "condition %r could not be evaluated (%s): treated as false", source, exc

@@ -69,6 +69,8 @@ class Coordinator:
     ) -> None:
         layout.create()
         self.settings, self.layout, self.registry = settings, layout, registry
+        #: the frozen settings' hash, computed once (stored with every decision)
+        self.config_hash = settings.config_hash()
         self.market, self.clock = market, clock
         self.journal = Journal(layout.journal)
         self.notifier = notifier or build_notifier(
@@ -127,7 +129,7 @@ class Coordinator:
         if snap is not None:
             self.broker.restore(snap)
         self.journal.set_value(
-            f"config:{self.settings.config_hash()}",
+            f"config:{self.config_hash}",
             self.settings.model_dump(mode="json", exclude={"execution": {"api_key", "api_secret"}}),
         )
         self._decisions: deque[dict[str, Any]] = deque(

@@ -108,7 +108,7 @@ def collect_views(c: Coordinator) -> Callable[[], None]:
         trading_state=c.standing_state,
         state_reason=c.state_reason,
         mode=c.settings.execution.mode.value,
-        config_hash=c.settings.config_hash(),
+        config_hash=c.config_hash,
         updated_at=c.clock.now().isoformat(),
         last_bars=last,
         agents=c.registry.health(),

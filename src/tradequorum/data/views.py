@@ -26,11 +26,25 @@ from tradequorum.data.store import ParquetStore
 _NS = 1_000_000_000
 
 
+def close_times_ns(bars: pd.DataFrame, timeframe: str) -> np.ndarray:
+    """Each bar's close time (open + timeframe) as int64 epoch nanoseconds."""
+    return epoch_ns(bars.index) + timeframe_seconds(timeframe) * _NS
+
+
 def closed_until(
-    bars: pd.DataFrame, timeframe: str, now: pd.Timestamp, lookback: int | None
+    bars: pd.DataFrame,
+    timeframe: str,
+    now: pd.Timestamp,
+    lookback: int | None,
+    *,
+    close_ns: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Bars whose close time (open + timeframe) is <= ``now``; the last ``lookback`` of them."""
-    close_ns = epoch_ns(bars.index) + timeframe_seconds(timeframe) * _NS
+    """Bars whose close time (open + timeframe) is <= ``now``; the last ``lookback`` of them.
+
+    ``close_ns`` (from :func:`close_times_ns` of the same ``bars``) saves recomputing it per call.
+    """
+    if close_ns is None:
+        close_ns = close_times_ns(bars, timeframe)
     stop = int(np.searchsorted(close_ns, pd.Timestamp(now).value, side="right"))
     start = max(0, stop - lookback) if lookback else 0
     return bars.iloc[start:stop]
@@ -60,6 +74,7 @@ class FrameMarketView:
         base_timeframe: str = "1m",
     ) -> None:
         self._frames = dict(frames)
+        self._close_ns: dict[tuple[str, str], np.ndarray] = {}
         self._clock = clock
         self._lookback = lookback
         self._base = base_timeframe
@@ -76,9 +91,12 @@ class FrameMarketView:
 
     def bars(self, symbol: str, timeframe: str) -> pd.DataFrame:
         """Closed bars known at the clock's now (at most ``lookback``)."""
-        return closed_until(
-            self._frame(symbol, timeframe), timeframe, self._clock.now(), self._lookback
-        )
+        frame = self._frame(symbol, timeframe)
+        key = (symbol, timeframe)
+        close_ns = self._close_ns.get(key)
+        if close_ns is None:  # the frames are never mutated: their close times are computed once
+            close_ns = self._close_ns[key] = close_times_ns(frame, timeframe)
+        return closed_until(frame, timeframe, self._clock.now(), self._lookback, close_ns=close_ns)
 
 
 class StoreMarketView:
@@ -114,4 +132,4 @@ class StoreMarketView:
         return closed_until(frame, timeframe, now, self._lookback)
 
 
-__all__ = ["FrameMarketView", "StoreMarketView", "closed_until"]
+__all__ = ["FrameMarketView", "StoreMarketView", "close_times_ns", "closed_until"]

@@ -26,3 +26,38 @@ def test_ensure_bars_rejects_naive_index_and_wrong_dtype() -> None:
         ensure_bars(bars.astype({"volume": "float32"}))
     with pytest.raises(DataError, match="strictly increasing"):
         ensure_bars(bars.iloc[::-1])
+
+
+@pytest.mark.parametrize("col", ["open", "high", "low", "close"])
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+@pytest.mark.parametrize("extra", [None, "label"])
+def test_ensure_bars_non_finite_price_raises_on_both_paths(
+    col: str, bad: float, extra: str | None
+) -> None:
+    """The all-float64 fast path (one matrix) and the mixed-dtype path find the same bad price."""
+    bars = make_bars(30)
+    if extra is not None:
+        bars = bars.assign(**{extra: "x"})  # a non-float extra column: the column-by-column path
+    bad_bars = bars.copy()
+    bad_bars.iloc[17, bad_bars.columns.get_loc(col)] = bad
+    assert ensure_bars(bars) is bars
+    with pytest.raises(DataError, match="NaN or infinite prices"):
+        ensure_bars(bad_bars)
+
+
+def test_ensure_bars_accepts_nan_volume_and_rejects_duplicate_columns() -> None:
+    bars = make_bars(30)
+    gappy = bars.copy()
+    gappy.iloc[3, gappy.columns.get_loc("volume")] = float("nan")  # volume is not a price
+    assert ensure_bars(gappy) is gappy
+    with pytest.raises(DataError, match="duplicate column"):
+        ensure_bars(pd.concat([bars, bars[["close"]]], axis=1))
+    with pytest.raises(DataError, match="at least 40"):
+        ensure_bars(bars, min_rows=40)
+
+
+def test_fingerprint_same_on_matrix_and_column_paths() -> None:
+    """An all-float64 frame is hashed from its matrix, a mixed one column by column: same digest."""
+    bars = make_bars(64)
+    assert fingerprint_bars(bars) == fingerprint_bars(bars.assign(label="x"))
+    assert fingerprint_bars(bars.iloc[5:40]) == fingerprint_bars(bars.iloc[5:40].assign(label="x"))
