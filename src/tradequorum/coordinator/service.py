@@ -224,6 +224,7 @@ class Coordinator:
     # -- commit --------------------------------------------------------------------------------
     def _commit(self, bar: pd.Timestamp, records: list[DecisionRecord], fills: list[Any]) -> None:
         now = self.clock.now()
+        dumped: list[dict[str, Any]] = []
         with self.journal.transaction():
             for row, at in self._tasks:
                 self.journal.add_task(row, at)
@@ -234,6 +235,7 @@ class Coordinator:
             for rec in records:
                 order = order_for(rec, self.clock.now(), self.settings.execution.confirm_expiry_s)
                 rec.order = order.model_dump(mode="json") if order is not None else None
+                dumped.append(rec.model_dump(mode="json"))
                 self.journal.add_decision(
                     decision_id=rec.decision_id,
                     bar=bar,
@@ -242,7 +244,7 @@ class Coordinator:
                     workflow_id=rec.workflow_id,
                     tier=rec.decision.tier,
                     action=rec.decision.action,
-                    record=rec.model_dump(mode="json"),
+                    record=dumped[-1],
                     now=now,
                 )
                 if order is not None:
@@ -259,8 +261,8 @@ class Coordinator:
                     now,
                 )
             self.journal.set_value("broker", self.broker.snapshot())
-        for rec in records:
-            self._decisions.append(decision_summary(rec.model_dump(mode="json")))
+        for row in dumped:
+            self._decisions.append(decision_summary(row))
         notes, self._notes = self._notes, []
         for note in notes:
             self.notifier.send(note)
