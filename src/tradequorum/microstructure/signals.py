@@ -27,17 +27,21 @@ import numpy as np
 import pandas as pd
 
 from tradequorum.config.microstructure import MicrostructureConfig
-from tradequorum.core.bars import FloatArray, column
+from tradequorum.core.bars import FloatArray
 from tradequorum.core.errors import DataError
 from tradequorum.core.types import Direction, Evidence, Signal
+from tradequorum.microstructure.arrays import FlowArrays, flow_arrays
 from tradequorum.microstructure.features import warmup_bars
 from tradequorum.microstructure.signed_volume import (
-    classify_volume,
+    SignedVolume,
+    bvc_buy_fraction,
+    chosen_method,
+    classify_arrays,
     delta_divergence,
     log_changes,
     safe_ratio,
 )
-from tradequorum.microstructure.toxicity import vpin
+from tradequorum.microstructure.toxicity import vpin, vpin_first_needed
 from tradequorum.microstructure.volume import absorption, exhaustion, ratio_to_prev
 from tradequorum.microstructure.windows import (
     recent_nonzero,
@@ -65,7 +69,7 @@ class SignalCore:
 
 
 def _true_range_mean(high: FloatArray, low: FloatArray, close: FloatArray, n: int) -> FloatArray:
-    prev = np.r_[close[:1], close[:-1]]
+    prev = np.concatenate((close[:1], close[:-1]))
     tr = np.maximum(high, prev) - np.minimum(low, prev)
     return rolling_mean(tr, n, n, 0)
 
@@ -86,19 +90,35 @@ def _at_extremes(
     return np.where(keep, abs_evt, 0.0)
 
 
-def signal_core(bars: pd.DataFrame, cfg: MicrostructureConfig) -> SignalCore:
-    """Compute the score, its components and the levels on every bar (causal)."""
-    sv = classify_volume(
-        bars,
-        method=cfg.flow_method,
-        bvc_window=cfg.bvc_window,
-        distribution=cfg.bvc_distribution,
-        df=cfg.bvc_df,
-    )
-    o, h, lo, c = (column(bars, k) for k in ("open", "high", "low", "close"))
-    v = column(bars, "volume")
+def _nan_to_zero(x: FloatArray) -> FloatArray:
+    """NaN -> 0 (infinities are kept: the flow score clips them to +-1 anyway)."""
+    return np.where(np.isnan(x), 0.0, x)
+
+
+def _weights(cfg: MicrostructureConfig) -> dict[str, float]:
+    weights = {
+        "flow": cfg.w_flow,
+        "absorption": cfg.w_absorption,
+        "divergence": cfg.w_divergence,
+        "exhaustion": cfg.w_exhaustion,
+    }
+    if sum(weights.values()) <= 0:
+        raise DataError("microstructure signal weights sum to 0; set at least one w_* > 0")
+    return weights
+
+
+def _scores(
+    o: FloatArray,
+    h: FloatArray,
+    lo: FloatArray,
+    c: FloatArray,
+    v: FloatArray,
+    delta: FloatArray,
+    cfg: MicrostructureConfig,
+) -> tuple[FloatArray, dict[str, FloatArray], FloatArray]:
+    """The rolling flow ratio, the four components and the score on every bar given (causal)."""
     w, mem = cfg.window_bars, cfg.event_memory_bars
-    ratio = safe_ratio(rolling_sum(sv.delta, w, w), rolling_sum(v, w, w))
+    ratio = safe_ratio(rolling_sum(delta, w, w), rolling_sum(v, w, w))
     vol_ratio = ratio_to_prev(v, w)
     evt = absorption(
         o,
@@ -106,7 +126,7 @@ def signal_core(bars: pd.DataFrame, cfg: MicrostructureConfig) -> SignalCore:
         lo,
         c,
         vol_ratio,
-        sv.delta,
+        delta,
         window=w,
         heavy_ratio=cfg.heavy_volume_ratio,
         small_range=cfg.small_range_ratio,
@@ -123,30 +143,38 @@ def signal_core(bars: pd.DataFrame, cfg: MicrostructureConfig) -> SignalCore:
         move_sigma=cfg.exhaustion_move_sigma,
     )
     comps = {
-        "flow": np.clip(np.nan_to_num(ratio / cfg.flow_full_ratio), -1.0, 1.0),
+        "flow": np.clip(_nan_to_zero(ratio / cfg.flow_full_ratio), -1.0, 1.0),
         "absorption": recent_nonzero(_at_extremes(evt, h, lo, c, w, cfg.at_extreme_position), mem),
-        "divergence": recent_nonzero(delta_divergence(c, sv.delta, cfg.divergence_bars), mem),
+        "divergence": recent_nonzero(delta_divergence(c, delta, cfg.divergence_bars), mem),
         "exhaustion": recent_nonzero(exh, mem),
     }
-    weights = {
-        "flow": cfg.w_flow,
-        "absorption": cfg.w_absorption,
-        "divergence": cfg.w_divergence,
-        "exhaustion": cfg.w_exhaustion,
-    }
+    weights = _weights(cfg)
     total_w = sum(weights.values())
-    if total_w <= 0:
-        raise DataError("microstructure signal weights sum to 0; set at least one w_* > 0")
     score = np.asarray(sum(weights[k] * comps[k] for k in comps) / total_w, dtype=np.float64)
-    vp, vp_change = vpin(
-        bars.index,
-        v,
-        sv.buy_volume,
-        n_buckets=cfg.vpin_buckets,
-        buckets_per_day=cfg.vpin_buckets_per_day,
-        change_buckets=cfg.vpin_change_buckets,
+    return ratio, comps, score
+
+
+def _vpin_kw(cfg: MicrostructureConfig) -> dict[str, int]:
+    return {
+        "n_buckets": cfg.vpin_buckets,
+        "buckets_per_day": cfg.vpin_buckets_per_day,
+        "change_buckets": cfg.vpin_change_buckets,
+    }
+
+
+def signal_core(bars: pd.DataFrame, cfg: MicrostructureConfig) -> SignalCore:
+    """Compute the score, its components and the levels on every bar (causal)."""
+    a = flow_arrays(bars)
+    sv = classify_arrays(
+        a,
+        method=cfg.flow_method,
+        bvc_window=cfg.bvc_window,
+        distribution=cfg.bvc_distribution,
+        df=cfg.bvc_df,
     )
-    atr = _true_range_mean(h, lo, c, cfg.atr_bars)
+    ratio, comps, score = _scores(a.open, a.high, a.low, a.close, a.volume, sv.delta, cfg)
+    vp, vp_change = vpin(bars.index, a.volume, sv.buy_volume, **_vpin_kw(cfg))
+    atr = _true_range_mean(a.high, a.low, a.close, cfg.atr_bars)
     return SignalCore(
         sv.method,
         ratio,
@@ -155,7 +183,66 @@ def signal_core(bars: pd.DataFrame, cfg: MicrostructureConfig) -> SignalCore:
         vp,
         vp_change,
         atr,
-        _levels(score, vp_change, c, atr, cfg),
+        _levels(score, vp_change, a.close, atr, cfg),
+    )
+
+
+def tail_bars(cfg: MicrostructureConfig) -> int:
+    """Bars the last bar's score components and ATR are made of (finite windows), given the delta.
+
+    An event counts for ``event_memory_bars``; each event looks back at most ``max(window_bars,
+    divergence_bars, atr_bars)`` bars plus the previous close (one bar more is kept as margin).
+    """
+    return cfg.event_memory_bars + max(cfg.window_bars, cfg.divergence_bars, cfg.atr_bars) + 1
+
+
+def _last_buy(
+    a: FlowArrays, index: pd.Index, cfg: MicrostructureConfig, start: int
+) -> SignedVolume:
+    """Buyer volume exact on the bars the last row needs (``start`` on, and VPIN's buckets)."""
+    method = chosen_method(a, cfg.flow_method)
+    if method != "bvc":  # taker: elementwise; tick: path-dependent, so on every bar (cheap)
+        return classify_arrays(a, method=method)
+    first = min(start, vpin_first_needed(index, a.volume, **_vpin_kw(cfg)))
+    buy = np.zeros_like(a.volume)  # bars before `first` are read by nothing below
+    buy[first:] = a.volume[first:] * bvc_buy_fraction(
+        a.open,
+        a.close,
+        window=cfg.bvc_window,
+        distribution=cfg.bvc_distribution,
+        df=cfg.bvc_df,
+        start=first,
+    )
+    return SignedVolume(buy_volume=buy, delta=2.0 * buy - a.volume, method="bvc")
+
+
+def latest_core(bars: pd.DataFrame, cfg: MicrostructureConfig) -> SignalCore:
+    """:func:`signal_core` of the last bar only (every array of length 1), the same numbers.
+
+    The score's rolling windows are finite, so they are computed on the last :func:`tail_bars`
+    bars; VPIN runs over the whole window (its buckets depend on all of it); under BVC the buy
+    share is computed only where VPIN's last buckets and the tail read it.
+    """
+    a = flow_arrays(bars)
+    n = a.close.shape[0]
+    start = max(0, n - tail_bars(cfg))
+    sv = _last_buy(a, bars.index, cfg, start)
+    vp, vp_change = vpin(bars.index, a.volume, sv.buy_volume, **_vpin_kw(cfg))
+    t = slice(start, n)
+    ratio, comps, score = _scores(
+        a.open[t], a.high[t], a.low[t], a.close[t], a.volume[t], sv.delta[t], cfg
+    )
+    atr = _true_range_mean(a.high[t], a.low[t], a.close[t], cfg.atr_bars)[-1:]
+    last = {k: x[-1:] for k, x in comps.items()}
+    return SignalCore(
+        sv.method,
+        ratio[-1:],
+        last,
+        score[-1:],
+        vp[-1:],
+        vp_change[-1:],
+        atr,
+        _levels(score[-1:], vp_change[-1:], a.close[-1:], atr, cfg),
     )
 
 
@@ -167,7 +254,7 @@ def _levels(
     cfg: MicrostructureConfig,
 ) -> dict[str, FloatArray]:
     direction = np.where(np.abs(score) >= cfg.score_threshold, np.sign(score), 0.0)
-    rising = np.nan_to_num(vp_change) > 0
+    rising = vp_change > 0  # NaN (no VPIN trend yet) is not rising
     conf = np.clip(np.abs(score), 0.0, 1.0) * np.where(rising, 1.0 - cfg.vpin_rising_penalty, 1.0)
     conf = np.where(direction != 0, conf, 0.0)
     live = (direction != 0) & np.isfinite(atr)
@@ -230,7 +317,7 @@ def latest_signal(
     """The signal of the last bar: same numbers as the last row of :func:`compute_signal_frame`."""
     if len(bars) == 0:
         raise DataError("no bars to compute a microstructure signal on")
-    core = signal_core(bars, cfg)
+    core = latest_core(bars, cfg)
     lv = {k: float(core.levels[k][-1]) for k in SIGNAL_COLUMNS}
     close = float(bars["close"].to_numpy()[-1])
     live = lv["direction"] != 0 and np.isfinite(lv["stop"])
@@ -253,7 +340,9 @@ __all__ = [
     "SOURCE",
     "SignalCore",
     "compute_signal_frame",
+    "latest_core",
     "latest_signal",
     "signal_core",
+    "tail_bars",
     "warmup_bars",
 ]

@@ -23,8 +23,9 @@ import pandas as pd
 from numba import njit
 from scipy import special
 
-from tradequorum.core.bars import FloatArray, column, ensure_bars
+from tradequorum.core.bars import FloatArray, column
 from tradequorum.core.errors import DataError
+from tradequorum.microstructure.arrays import FlowArrays, flow_arrays
 from tradequorum.microstructure.windows import (
     day_ids,
     rolling_max_min,
@@ -45,7 +46,7 @@ class SignedVolume:
 
 
 def check_flow_inputs(bars: pd.DataFrame) -> pd.DataFrame:
-    """Schema check plus the volume rules the flow measures rely on.
+    """Schema check plus the volume rules the flow measures rely on (see :func:`flow_arrays`).
 
     Raises
     ------
@@ -53,24 +54,7 @@ def check_flow_inputs(bars: pd.DataFrame) -> pd.DataFrame:
         Non-positive prices, NaN/inf or negative volume, NaN in a present ``taker_buy_volume`` column, or taker-buy
         volume above the bar's volume. A *missing* taker column is not an error (BVC is used).
     """
-    ensure_bars(bars)
-    # column by column: a list selection builds a string index (pandas 3), ~0.15 ms per call
-    prices = ("open", "high", "low", "close")
-    if len(bars) and not all(bool((bars[c].to_numpy() > 0).all()) for c in prices):
-        raise DataError("bars contain non-positive prices; run the quality check first")
-    vol = bars["volume"].to_numpy()
-    if not np.isfinite(vol).all():
-        raise DataError("bars contain NaN or infinite volume; run the quality check first")
-    if (vol < 0).any():
-        raise DataError("bars contain negative volume")
-    if "taker_buy_volume" in bars.columns:
-        tb = bars["taker_buy_volume"].to_numpy()
-        if not np.isfinite(tb).all():
-            raise DataError(
-                "taker_buy_volume contains NaN; drop the column to fall back to BVC, or repair it"
-            )
-        if (tb < 0).any() or (tb > vol * (1 + 1e-9) + 1e-12).any():
-            raise DataError("taker_buy_volume must lie in [0, volume]")
+    flow_arrays(bars)
     return bars
 
 
@@ -90,10 +74,18 @@ def bvc_buy_fraction(
     window: int,
     distribution: Literal["t", "normal"] = "t",
     df: float = 0.25,
+    start: int = 0,
 ) -> FloatArray:
-    """Buy share of each bar's volume by bulk volume classification (ELO 2012); 0.5 when sigma is 0."""
-    r = log_changes(open_, close)
+    """Buy share of each bar's volume by bulk volume classification (ELO 2012); 0.5 when sigma is 0.
+
+    ``start > 0`` returns the shares of bars ``start..n-1`` only (equal to the full result's
+    ``[start:]``), computed from the ``window + 1`` bars before ``start`` on: sigma at bar t uses
+    the changes of bars t-window+1..t, each from the previous close.
+    """
+    lo = max(0, start - window - 1)
+    r = log_changes(open_[lo:], close[lo:])
     _, sigma = rolling_mean_std(r, window, max(2, window // 2), 0)
+    r, sigma = r[start - lo :], sigma[start - lo :]
     z = np.zeros_like(r)
     ok = np.isfinite(sigma) & (sigma > 0)
     z[ok] = r[ok] / sigma[ok]
@@ -130,25 +122,42 @@ def classify_volume(
     ``auto`` uses exact taker flow when the column is present, else BVC. Asking for ``taker``
     without the column raises DataError.
     """
-    check_flow_inputs(bars)
-    vol = column(bars, "volume")
-    has_taker = "taker_buy_volume" in bars.columns
-    chosen: FlowMethod = ("taker" if has_taker else "bvc") if method == "auto" else method
-    if chosen == "taker":
-        if not has_taker:
-            raise DataError("flow method 'taker' needs a taker_buy_volume column")
-        buy = np.minimum(column(bars, "taker_buy_volume"), vol)
+    return classify_arrays(
+        flow_arrays(bars), method=method, bvc_window=bvc_window, distribution=distribution, df=df
+    )
+
+
+def chosen_method(
+    arrays: FlowArrays, method: Literal["auto", "taker", "bvc", "tick"]
+) -> FlowMethod:
+    """The method :func:`classify_volume` uses (``auto``: taker when the column is present)."""
+    if method == "auto":
+        return "taker" if arrays.taker is not None else "bvc"
+    if method == "taker" and arrays.taker is None:
+        raise DataError("flow method 'taker' needs a taker_buy_volume column")
+    return method
+
+
+def classify_arrays(
+    arrays: FlowArrays,
+    *,
+    method: Literal["auto", "taker", "bvc", "tick"] = "auto",
+    bvc_window: int = 50,
+    distribution: Literal["t", "normal"] = "t",
+    df: float = 0.25,
+) -> SignedVolume:
+    """:func:`classify_volume` on columns already read and checked by :func:`flow_arrays`."""
+    vol = arrays.volume
+    chosen = chosen_method(arrays, method)
+    if chosen == "taker" and arrays.taker is not None:  # chosen_method checked the column
+        buy = np.minimum(arrays.taker, vol)
     elif chosen == "bvc":
         frac = bvc_buy_fraction(
-            column(bars, "open"),
-            column(bars, "close"),
-            window=bvc_window,
-            distribution=distribution,
-            df=df,
+            arrays.open, arrays.close, window=bvc_window, distribution=distribution, df=df
         )
         buy = vol * frac
     else:
-        buy = vol * _tick_fraction(column(bars, "close"))
+        buy = vol * _tick_fraction(arrays.close)
     return SignedVolume(buy_volume=buy, delta=2.0 * buy - vol, method=chosen)
 
 
@@ -251,6 +260,8 @@ __all__ = [
     "SignedVolume",
     "bvc_buy_fraction",
     "check_flow_inputs",
+    "chosen_method",
+    "classify_arrays",
     "classify_volume",
     "delta_divergence",
     "flow_columns",

@@ -33,10 +33,10 @@ def daily_bucket_size(
     size = np.full(volume.shape[0], np.nan)
     if volume.size == 0:
         return size
-    starts = np.flatnonzero(np.r_[True, day[1:] != day[:-1]])
+    starts = np.concatenate(([0], np.flatnonzero(day[1:] != day[:-1]) + 1))
     sums = np.add.reduceat(volume, starts)
     complete = times_ns[starts] % NS_PER_DAY == 0
-    ends = np.r_[starts[1:], volume.shape[0]]
+    ends = np.concatenate((starts[1:], [volume.shape[0]]))
     for j in range(1, starts.size):
         if day[starts[j]] - day[starts[j - 1]] == 1 and complete[j - 1]:
             size[starts[j] : ends[j]] = sums[j - 1] / buckets_per_day
@@ -52,10 +52,11 @@ def _vpin_kernel(
     n_buckets: int,
     change_buckets: int,
     max_per_bar: int,
-) -> tuple[FloatArray, FloatArray]:
+) -> tuple[FloatArray, FloatArray, npt.NDArray[np.int64]]:
     n = volume.shape[0]
     vpin = np.full(n, np.nan)
     change = np.full(n, np.nan)
+    completed = np.zeros(n, dtype=np.int64)
     ring = np.zeros(n_buckets)
     hist = np.full(change_buckets + 1, np.nan)
     count = 0
@@ -90,7 +91,14 @@ def _vpin_kernel(
                         last_change = last - past if count - change_buckets >= n_buckets else np.nan
         vpin[t] = last
         change[t] = last_change
-    return vpin, change
+        completed[t] = count
+    return vpin, change, completed
+
+
+def _buckets(
+    times: npt.NDArray[np.int64], volume: FloatArray, buckets_per_day: int
+) -> tuple[npt.NDArray[np.int64], FloatArray]:
+    return np.floor_divide(times, NS_PER_DAY), daily_bucket_size(times, volume, buckets_per_day)
 
 
 def vpin(
@@ -106,11 +114,10 @@ def vpin(
 
     Both are NaN until ``n_buckets`` (resp. ``n_buckets + change_buckets``) buckets have completed.
     """
-    times = index_ns(index)
-    size = daily_bucket_size(times, volume, buckets_per_day)
-    day = np.floor_divide(times, NS_PER_DAY)
-    return _vpin_kernel(
-        np.ascontiguousarray(volume, dtype=np.float64),
+    vol = np.ascontiguousarray(volume, dtype=np.float64)
+    day, size = _buckets(index_ns(index), vol, buckets_per_day)
+    vp, change, _ = _vpin_kernel(
+        vol,
         np.ascontiguousarray(buy_volume, dtype=np.float64),
         day,
         size,
@@ -118,6 +125,36 @@ def vpin(
         change_buckets,
         10 * buckets_per_day,
     )
+    return vp, change
 
 
-__all__ = ["daily_bucket_size", "vpin"]
+def vpin_first_needed(
+    index: pd.Index,
+    volume: FloatArray,
+    *,
+    n_buckets: int = 50,
+    buckets_per_day: int = 50,
+    change_buckets: int = 10,
+) -> int:
+    """First bar whose buyer volume the **last** VPIN value and change depend on.
+
+    Bucket boundaries depend on volumes only; the last value and change are made of the last
+    ``n_buckets + change_buckets`` completed buckets, which start at or after the bar where the
+    bucket before them completed. So ``vpin(..., buy)`` at the last bar is the same whatever
+    ``buy`` holds before the returned bar (``len(volume)`` when no bar is in a sized bucket day).
+    """
+    vol = np.ascontiguousarray(volume, dtype=np.float64)
+    day, size = _buckets(index_ns(index), vol, buckets_per_day)
+    sized = np.flatnonzero(np.isfinite(size))
+    if sized.size == 0:
+        return int(vol.shape[0])
+    *_, completed = _vpin_kernel(
+        vol, np.zeros_like(vol), day, size, n_buckets, change_buckets, 10 * buckets_per_day
+    )
+    need = int(completed[-1]) - n_buckets - change_buckets
+    if need <= 0:
+        return int(sized[0])
+    return int(np.searchsorted(completed, need, side="left"))
+
+
+__all__ = ["daily_bucket_size", "vpin", "vpin_first_needed"]

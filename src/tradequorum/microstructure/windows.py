@@ -17,11 +17,26 @@ from numba import njit
 from tradequorum.core.bars import FloatArray
 
 
+@njit(cache=True)
+def _clean_kernel(x: FloatArray) -> tuple[FloatArray, npt.NDArray[np.int64]]:
+    n = x.shape[0]
+    clean = np.empty(n)
+    cnt = np.empty(n + 1, dtype=np.int64)
+    cnt[0] = 0
+    c = 0
+    for i in range(n):
+        if np.isfinite(x[i]):
+            clean[i] = x[i]
+            c += 1
+        else:
+            clean[i] = 0.0
+        cnt[i + 1] = c
+    return clean, cnt
+
+
 def _clean(x: FloatArray) -> tuple[FloatArray, npt.NDArray[np.int64]]:
     """Non-finite values replaced by 0, and the running count of finite values (prefix, exact)."""
-    ok = np.isfinite(x)
-    clean = np.where(ok, x, 0.0)
-    return np.ascontiguousarray(clean), np.concatenate(([0], np.cumsum(ok, dtype=np.int64)))
+    return _clean_kernel(np.asarray(x, dtype=np.float64))
 
 
 @njit(cache=True, fastmath=True)
@@ -205,7 +220,10 @@ NS_PER_DAY = 86_400_000_000_000
 
 def index_ns(index: pd.Index) -> npt.NDArray[np.int64]:
     """Bar open times as int64 nanoseconds since the epoch, whatever the index's resolution."""
-    return np.asarray(pd.DatetimeIndex(index).as_unit("ns").asi8, dtype=np.int64)
+    idx = index if isinstance(index, pd.DatetimeIndex) else pd.DatetimeIndex(index)
+    if idx.unit != "ns":
+        idx = idx.as_unit("ns")
+    return np.asarray(idx.asi8, dtype=np.int64)
 
 
 def day_ids(index: pd.Index) -> npt.NDArray[np.int64]:

@@ -22,5 +22,6 @@ def test_microstructure_exports_every_name_in_all() -> None:
         "volume",
         "windows",
         "annotations",
+        "arrays",
     }
     assert public - modules == set(ms.__all__)

@@ -1,0 +1,151 @@
+"""The last-bar fast path (``latest_core``) equals the full computation's last row exactly.
+
+``latest_signal`` computes the score on the last ``tail_bars(cfg)`` bars only, VPIN's buyer
+volume only where its last buckets read it (BVC), and reads the columns once. Every field of the
+core (flow ratio, components, score, VPIN and its change, ATR, levels) must be *identical* (not
+close) to the last element of :func:`signal_core` on the same bars: on real windows (taker, BVC,
+tick; VPIN active), and on hypothesis bars with gaps, zero-volume bars and small windows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.conftest import load_shared_bars, make_bars
+from tradequorum.config.microstructure import MicrostructureConfig
+from tradequorum.core.errors import DataError
+from tradequorum.microstructure.signals import SignalCore, latest_core, signal_core
+from tradequorum.microstructure.toxicity import vpin, vpin_first_needed
+
+BTC = "binance-spot-1m-btc-eth-taker-2025-10/BTCUSDT_1m.csv"
+FIL = "binance-um-1m-fil-near-2023h2/FILUSDT-1m-2023-08.csv"
+# small buckets so VPIN and its change are live inside a 2,000-5,000 bar window
+VPINNY = MicrostructureConfig(vpin_buckets=5, vpin_buckets_per_day=50, vpin_change_buckets=2)
+
+
+def _assert_last_equal(fast: SignalCore, full: SignalCore) -> None:
+    assert fast.method == full.method
+
+    def same(a: np.ndarray, b: np.ndarray, what: str) -> None:
+        assert a.shape == (1,), what
+        np.testing.assert_array_equal(a, b[-1:], err_msg=what, strict=True)
+
+    same(fast.flow_ratio, full.flow_ratio, "flow_ratio")
+    same(fast.score, full.score, "score")
+    same(fast.vpin, full.vpin, "vpin")
+    same(fast.vpin_change, full.vpin_change, "vpin_change")
+    same(fast.atr, full.atr, "atr")
+    assert fast.components.keys() == full.components.keys()
+    for k in full.components:
+        same(fast.components[k], full.components[k], k)
+    assert fast.levels.keys() == full.levels.keys()
+    for k in full.levels:
+        same(fast.levels[k], full.levels[k], k)
+
+
+def _check_windows(bars: pd.DataFrame, cfg: MicrostructureConfig, size: int, ends: range) -> None:
+    for end in ends:
+        window = bars.iloc[max(0, end - size) : end]
+        _assert_last_equal(latest_core(window, cfg), signal_core(window, cfg))
+
+
+@pytest.mark.parametrize("taker", [True, False])
+@pytest.mark.parametrize("method", ["auto", "tick"])
+def test_latest_core_real_btc_1000_bar_windows_equal_full_last_row(
+    taker: bool, method: str
+) -> None:
+    bars = load_shared_bars(BTC)
+    bars = bars if taker else bars.drop(columns=["taker_buy_volume"])
+    cfg = MicrostructureConfig(flow_method=method)  # type: ignore[arg-type]
+    _check_windows(bars, cfg, 1000, range(2950, 3050))
+    _check_windows(bars, cfg, 1000, range(40, 140))  # short windows: partial rolling windows
+
+
+@pytest.mark.parametrize("taker", [True, False])
+@pytest.mark.parametrize("cfg", [MicrostructureConfig(), VPINNY], ids=["default", "vpinny"])
+def test_latest_core_real_fil_5000_bar_windows_with_live_vpin_equal_full_last_row(
+    taker: bool, cfg: MicrostructureConfig
+) -> None:
+    bars = load_shared_bars(FIL)
+    bars = bars if taker else bars.drop(columns=["taker_buy_volume"])
+    ends = range(9000, 9040)
+    _check_windows(bars, cfg, 5000, ends)
+    live = signal_core(bars.iloc[ends[-1] - 5000 : ends[-1]], cfg)
+    assert np.isfinite(live.vpin[-1]) and np.isfinite(live.vpin_change[-1])  # the path is exercised
+    # windows starting at midnight: the first day is complete, the second one is bucketed
+    _check_windows(bars, VPINNY, 2000, range(2870, 2950))
+
+
+def test_vpin_first_needed_buy_before_it_does_not_change_the_last_value() -> None:
+    bars = load_shared_bars(FIL).iloc[4000:9000]
+    vol = bars["volume"].to_numpy()
+    buy = bars["taker_buy_volume"].to_numpy()
+    kw = {"n_buckets": 50, "buckets_per_day": 200, "change_buckets": 10}
+    first = vpin_first_needed(bars.index, vol, **kw)
+    assert 0 < first < len(bars)
+    scrambled = buy.copy()
+    scrambled[:first] = vol[:first] * 0.123
+    full = vpin(bars.index, vol, buy, **kw)
+    cut = vpin(bars.index, vol, scrambled, **kw)
+    assert np.isfinite(full[0][-1]) and np.isfinite(full[1][-1])
+    assert (full[0][-1], full[1][-1]) == (cut[0][-1], cut[1][-1])
+    # and the bar before it does matter for some buy: it is not needlessly late
+    scrambled[first] = vol[first] * (0.9 if buy[first] < 0.5 * vol[first] else 0.1)
+    changed = vpin(bars.index, vol, scrambled, **kw)
+    assert (changed[0][-1], changed[1][-1]) != (full[0][-1], full[1][-1])
+
+
+@st.composite
+def _case(draw: st.DrawFn) -> tuple[pd.DataFrame, MicrostructureConfig]:
+    n = draw(st.integers(1, 400))
+    bars = make_bars(n, seed=draw(st.integers(0, 10_000)), freq="15min", taker=draw(st.booleans()))
+    keep = draw(st.lists(st.booleans(), min_size=n, max_size=n))
+    if any(keep) and draw(st.booleans()):  # gaps (missing bars, whole days sometimes)
+        bars = bars[np.asarray(keep)]
+    if draw(st.booleans()):  # zero-volume bars: NaN ratios, no imbalance
+        zero = np.asarray(draw(st.lists(st.booleans(), min_size=len(bars), max_size=len(bars))))
+        bars = bars.copy()
+        bars.loc[zero, "volume"] = 0.0
+        if "taker_buy_volume" in bars.columns:
+            bars.loc[zero, "taker_buy_volume"] = 0.0
+    cfg = MicrostructureConfig(
+        flow_method=draw(st.sampled_from(["auto", "bvc", "tick"])),
+        bvc_window=draw(st.integers(2, 12)),
+        bvc_distribution=draw(st.sampled_from(["t", "normal"])),
+        window_bars=draw(st.integers(5, 25)),
+        divergence_bars=draw(st.integers(3, 15)),
+        event_memory_bars=draw(st.integers(1, 6)),
+        atr_bars=draw(st.integers(2, 20)),
+        vpin_buckets=draw(st.integers(5, 8)),
+        vpin_buckets_per_day=draw(st.integers(5, 40)),
+        vpin_change_buckets=draw(st.integers(1, 4)),
+        heavy_volume_ratio=draw(st.floats(1.01, 1.5)),
+        climax_volume_ratio=draw(st.floats(1.01, 1.5)),
+        exhaustion_move_sigma=draw(st.floats(0.1, 1.0)),
+        score_threshold=draw(st.floats(0.01, 0.3)),
+    )
+    return bars, cfg
+
+
+@given(_case())
+def test_latest_core_hypothesis_bars_with_gaps_and_zero_volume_equal_full_last_row(
+    case: tuple[pd.DataFrame, MicrostructureConfig],
+) -> None:
+    bars, cfg = case
+    if len(bars) == 0:
+        return
+    _assert_last_equal(latest_core(bars, cfg), signal_core(bars, cfg))
+
+
+def test_latest_core_nan_volume_raises_like_the_full_path() -> None:
+    bars = make_bars(300, seed=4)
+    bars.iloc[10, bars.columns.get_loc("volume")] = np.nan
+    with pytest.raises(DataError, match="NaN or infinite volume") as fast:
+        latest_core(bars, MicrostructureConfig())
+    with pytest.raises(DataError) as full:
+        signal_core(bars, MicrostructureConfig())
+    assert str(fast.value) == str(full.value)
