@@ -13,25 +13,15 @@ import pandas as pd
 import pytest
 
 from tests.conftest import make_bars
+from tests.integration.replay_checks import decision_frame, fees_per_bar, replay_with_real_risk
 from tests.unit.coordinator.conftest import make_settings
 from tests.unit.coordinator.pipeline_fakes import (
     ANALYST_FRAMES,
-    FakeData,
-    FakeEvaluator,
-    FakeFeatures,
-    FakeFlow,
-    FakeMl,
-    FakeSmc,
 )
-from tradequorum.agents.risk_manager import RiskManagerAgent
 from tradequorum.backtest.engine import EngineSettings, run_backtest
-from tradequorum.coordinator.registry import AgentRegistry
-from tradequorum.coordinator.replay import FrameMarket, replay_index, run_replay
 from tradequorum.coordinator.service import Coordinator
 from tradequorum.coordinator.system_backtest import SystemBacktest, run_system_backtest
-from tradequorum.core.clock import FixedClock
 from tradequorum.core.ids import client_order_id
-from tradequorum.notify import RecordingNotifier
 from tradequorum.state.json_store import read_json
 from tradequorum.state.layout import HomeLayout
 
@@ -42,52 +32,12 @@ def _replay(
     home: Path, bars: pd.DataFrame, start: pd.Timestamp, risk: dict[str, Any]
 ) -> tuple[Coordinator, pd.DataFrame]:
     settings = make_settings(home, symbols=[SYMBOL], risk=risk)
-    clock = FixedClock(bars.index[0])
-    agents = [cls() for cls in (FakeData, FakeFeatures, FakeSmc, FakeMl, FakeFlow, FakeEvaluator)]
-    coord = Coordinator(
-        settings,
-        HomeLayout(home),
-        AgentRegistry([*agents, RiskManagerAgent()]),
-        FrameMarket({SYMBOL: bars}, settings.timeframe, clock),
-        clock,
-        notifier=RecordingNotifier(),
-        sleep=lambda s: None,
-        views_every=100,
-        agent_state_files=False,
-    )
-    rows: list[dict[str, Any]] = []
-
-    def on_bar(ts: pd.Timestamp) -> None:
-        rows.append(
-            {"bar": ts, "position": coord.broker.position(SYMBOL), "equity": coord.broker.equity}
-        )
-
-    run_replay(coord, clock, replay_index({SYMBOL: bars}, start), on_bar=on_bar)
-    return coord, pd.DataFrame(rows).set_index("bar")
-
-
-def _decisions(coord: Coordinator) -> pd.DataFrame:
-    out = {}
-    nan = np.nan
-    for rec in coord.journal.decisions():
-        d = rec["decision"]
-        live = d["action"] in {"enter_long", "enter_short", "hold"}
-        verdict = rec["risk_verdict"]
-        out[pd.Timestamp(rec["bar"])] = {
-            "action": d["action"],
-            "state": rec["trading_state"],
-            "verdict": "" if verdict is None else ("approved" if verdict["approved"] else "vetoed"),
-            "units": float(d["units"]),
-            "direction": float(d["direction"]) if live else nan,
-            "stop": (nan if d["stop"] is None else d["stop"]) if live else nan,
-            "target": (nan if d["target"] is None else d["target"]) if live else nan,
-            "scale": float(d["scale"]) if live else nan,
-        }
-    return pd.DataFrame.from_dict(out, orient="index").sort_index()
+    coord, per_bar = replay_with_real_risk(settings, {SYMBOL: bars}, start)
+    return coord, per_bar.rename(columns={SYMBOL: "position"})
 
 
 def _compare(coord: Coordinator, per_bar: pd.DataFrame, system: SystemBacktest) -> pd.DataFrame:
-    got = _decisions(coord)
+    got = decision_frame(coord)
     cols = ["action", "verdict", "units", "direction", "stop", "target", "scale"]
     exp = system.decisions[cols]
     assert list(got.index) == list(exp.index)
@@ -98,10 +48,7 @@ def _compare(coord: Coordinator, per_bar: pd.DataFrame, system: SystemBacktest) 
     np.testing.assert_array_equal(per_bar["position"].to_numpy(), system.result.positions[:, 0])
     np.testing.assert_array_equal(per_bar["equity"].to_numpy(), system.result.equity)
     fills = pd.DataFrame(coord.journal.fills())
-    fees = pd.Series(0.0, index=system.result.index)
-    if len(fills):
-        by_bar = fills.groupby("bar")["fee"].sum()
-        fees.loc[pd.DatetimeIndex(by_bar.index)] = by_bar.to_numpy()
+    fees = fees_per_bar(coord, system.result.index)
     np.testing.assert_array_equal(fees.to_numpy(), system.result.fees)
     n_trades = int((np.abs(np.diff(system.result.positions[:, 0], prepend=0.0)) > 0).sum())
     assert len(fills) == n_trades

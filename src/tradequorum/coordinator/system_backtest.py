@@ -27,10 +27,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tradequorum.backtest.engine import BacktestResult, EngineSettings, run_backtest
+from tradequorum.backtest.engine import BacktestResult, EngineSettings, run_backtest, run_portfolio
 from tradequorum.config.settings import Settings
 from tradequorum.consensus import evaluate_frame
-from tradequorum.coordinator.system_risk import apply_risk
+from tradequorum.coordinator.system_risk import apply_portfolio_risk, apply_risk
+from tradequorum.core.errors import DataError
 from tradequorum.risk.state import RiskState
 
 SignalFrameFn = Callable[[pd.DataFrame], pd.DataFrame]
@@ -132,4 +133,69 @@ def run_system_backtest(
     return SystemBacktest(decisions=out, result=result, risk_state=risk_state)
 
 
-__all__ = ["SignalFrameFn", "SystemBacktest", "run_system_backtest", "system_decisions"]
+@dataclass(frozen=True, slots=True)
+class PortfolioSystemBacktest:
+    decisions: dict[str, pd.DataFrame]  # per symbol, as SystemBacktest.decisions
+    result: BacktestResult  # one shared account: positions[:, j] is symbols[j]
+    risk_state: RiskState | None = None
+
+
+def run_system_portfolio(
+    bars: Mapping[str, pd.DataFrame],
+    analysts: Mapping[str, SignalFrameFn],
+    settings: Settings,
+    *,
+    start: pd.Timestamp | None = None,
+    end: pd.Timestamp | None = None,
+    risk: bool = True,
+    lookback: int | None = None,
+) -> PortfolioSystemBacktest:
+    """:func:`run_system_backtest` for every configured symbol on one paper account.
+
+    ``bars`` holds each of ``settings.symbols`` on one shared bar index (the replay decides a
+    symbol only on bars it has; unaligned symbols are refused here rather than approximated).
+    The risk pass walks the bars in time and, within a bar, the symbols in the configured order,
+    as the coordinator's cycle does (:func:`~tradequorum.coordinator.system_risk.apply_portfolio_risk`).
+    """
+    symbols = list(settings.symbols)
+    if set(symbols) != set(bars):
+        raise DataError(f"bars must hold exactly the configured symbols {symbols}")
+    ordered = {s: bars[s] for s in symbols}
+    index = ordered[symbols[0]].index
+    for sym, frame in ordered.items():
+        if not frame.index.equals(index):
+            raise DataError(f"{sym}: every symbol needs the same bar index (align them first)")
+    dec = {
+        s: system_decisions({src: fn(b) for src, fn in analysts.items()}, settings).reindex(index)
+        for s, b in ordered.items()
+    }
+    lo = index[0] if start is None else start
+    hi = index[-1] if end is None else end
+    window = (index >= lo) & (index <= hi)
+    out = {s: d.loc[window] for s, d in dec.items()}
+    risk_state = None
+    if risk:
+        r = apply_portfolio_risk(ordered, window, dec, settings, lookback=lookback)
+        out = {
+            s: d.assign(
+                **{k: v[:, j] for k, v in r.rows.items()},
+                action=r.action[:, j],
+                verdict=r.verdict[:, j],
+                units=r.units[:, j],
+            )
+            for j, (s, d) in enumerate(out.items())
+        }
+        risk_state = r.risk_state
+    engine = EngineSettings.from_config(settings.backtest, settings.risk)
+    result = run_portfolio({s: b.loc[window] for s, b in ordered.items()}, out, engine)
+    return PortfolioSystemBacktest(decisions=out, result=result, risk_state=risk_state)
+
+
+__all__ = [
+    "PortfolioSystemBacktest",
+    "SignalFrameFn",
+    "SystemBacktest",
+    "run_system_backtest",
+    "run_system_portfolio",
+    "system_decisions",
+]
