@@ -12,9 +12,9 @@ Actions
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from tradequorum.agents.base import Agent, AgentContext, Task, require_market
@@ -22,7 +22,7 @@ from tradequorum.config.settings import Settings
 from tradequorum.core.bars import ensure_bars
 from tradequorum.core.errors import DataError
 from tradequorum.features import FeatureRegistry, default_registry
-from tradequorum.features.matrix import compute_columns
+from tradequorum.features.lastrow import compute_last_row
 from tradequorum.features.selection import SelectionReport
 from tradequorum.ml.registry import ProductionModelCache
 from tradequorum.ml.training import default_feature_names, prepare_dataset, select_columns
@@ -71,6 +71,30 @@ def registry_for(settings: Settings, timeframe: str) -> FeatureRegistry:
     )
 
 
+class RegistryCache:
+    """The live registry per timeframe, rebuilt only when its inputs change (one per agent).
+
+    Keyed by the exact inputs of :func:`registry_for`: the timeframe and copies of the settings
+    sections it reads (compared by value, so a changed setting builds a fresh registry).
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[tuple[Any, ...], FeatureRegistry]] = {}
+
+    def get(self, settings: Settings, timeframe: str) -> FeatureRegistry:
+        key = (
+            tuple(settings.htf_timeframes),
+            settings.microstructure.model_dump(),
+            settings.smc.model_dump(),
+        )
+        hit = self._entries.get(timeframe)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        reg = registry_for(settings, timeframe)
+        self._entries[timeframe] = (key, reg)
+        return reg
+
+
 def symbols_of(task: Task, ctx: AgentContext) -> list[str]:
     if "symbols" in task.params:
         return [str(s) for s in task.params["symbols"]]
@@ -103,11 +127,12 @@ class FeatureEngineerAgent(Agent):
 
     def __init__(self) -> None:
         self._models = ProductionModelCache()
+        self._registries = RegistryCache()
 
     def compute_realtime_features(self, task: Task, ctx: AgentContext) -> RealtimeFeaturesResult:
         market = require_market(ctx, self.name)
         tf = str(task.params.get("timeframe", ctx.settings.timeframe))
-        reg = registry_for(ctx.settings, tf)
+        reg = self._registries.get(ctx.settings, tf)
         prod = self._models.production(ctx.layout)
         out: dict[str, FeatureSnapshot] = {}
         for sym in symbols_of(task, ctx):
@@ -119,9 +144,9 @@ class FeatureEngineerAgent(Agent):
                 if prod is not None
                 else default_feature_names(reg, bars, ctx.settings.ml)
             )
-            # the matrix's columns without building its frame: only the last row is reported
+            # the matrix's last row, each feature computed on the rows it needs only
             ensure_bars(bars)
-            last = {k: float(v[-1]) for k, v in compute_columns(bars, reg, names).items()}
+            last = compute_last_row(bars, reg, names)
             warm = max((reg.warmup(n) for n in names), default=0)
             out[sym] = FeatureSnapshot(
                 timestamp=str(bars.index[-1]),
@@ -129,7 +154,7 @@ class FeatureEngineerAgent(Agent):
                 feature_hash=reg.feature_hash(names),
                 warmup_ok=len(bars) > warm,
                 bars_used=len(bars),
-                values={str(k): float(v) if np.isfinite(v) else None for k, v in last.items()},
+                values={k: v if math.isfinite(v) else None for k, v in last.items()},
             )
         result = RealtimeFeaturesResult(symbols=out)
         if ctx.write_state:
@@ -174,6 +199,7 @@ class FeatureEngineerAgent(Agent):
 __all__ = [
     "FeatureEngineerAgent",
     "RealtimeFeaturesResult",
+    "RegistryCache",
     "TrainingFeaturesResult",
     "merge_state",
     "registry_for",

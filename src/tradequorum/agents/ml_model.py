@@ -15,7 +15,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from tradequorum.agents.base import Agent, AgentContext, Task, require_market
-from tradequorum.agents.feature_engineer import merge_state, registry_for, symbols_of
+from tradequorum.agents.feature_engineer import RegistryCache, merge_state, symbols_of
 from tradequorum.core.errors import AgentError
 from tradequorum.core.types import Signal
 from tradequorum.ml.registry import ProductionModelCache
@@ -68,6 +68,7 @@ class MlModelAgent(Agent):
 
     def __init__(self) -> None:
         self._models = ProductionModelCache()
+        self._registries = RegistryCache()
 
     def predict(self, task: Task, ctx: AgentContext) -> PredictResult:
         model = self._models.production(ctx.layout)
@@ -78,12 +79,13 @@ class MlModelAgent(Agent):
             )
         market = require_market(ctx, self.name)
         tf = str(task.params.get("timeframe", model.meta.timeframe or ctx.settings.timeframe))
-        reg = registry_for(ctx.settings, tf)
+        reg = self._registries.get(ctx.settings, tf)
         vol_window = int(model.meta.label.get("vol_window_bars", ctx.settings.ml.vol_window_bars))
         window = model.meta.warmup_bars + vol_window + WINDOW_MARGIN_BARS
         out: dict[str, Signal] = {}
         for sym in symbols_of(task, ctx):
-            bars = market.bars(sym, tf).iloc[-window:]
+            bars = market.bars(sym, tf)
+            bars = bars.iloc[-window:] if len(bars) > window else bars
             out[sym] = latest_signal(
                 bars,
                 model,

@@ -18,6 +18,7 @@ from tradequorum.core.bars import FloatArray
 from tradequorum.features import kernels as k
 from tradequorum.features.registry import FeatureRegistry, FeatureSpec
 from tradequorum.features.shared import bar_column as column
+from tradequorum.features.shared import memoized
 
 RETURN_HORIZONS = (1, 5, 15, 60, 240)
 VOL_WINDOWS = (15, 60, 240)
@@ -59,11 +60,17 @@ def _atr_rel(bars: Any, deps: Mapping[str, FloatArray], p: Mapping[str, Any]) ->
 
 
 def _macd_parts(bars: Any, p: Mapping[str, Any]) -> tuple[FloatArray, FloatArray]:
-    c = column(bars, "close")
-    fast = k.ema(c, 2.0 / (int(p["fast"]) + 1))
-    slow = k.ema(c, 2.0 / (int(p["slow"]) + 1))
-    macd = (fast - slow) / c
-    return macd, k.ema(macd, 2.0 / (int(p["signal"]) + 1))
+    """MACD line and signal, computed once per build for ``macd_rel`` and ``macd_hist_rel``."""
+    spans = (int(p["fast"]), int(p["slow"]), int(p["signal"]))
+
+    def compute() -> tuple[FloatArray, FloatArray]:
+        c = column(bars, "close")
+        fast = k.ema(c, 2.0 / (spans[0] + 1))
+        slow = k.ema(c, 2.0 / (spans[1] + 1))
+        macd = (fast - slow) / c
+        return macd, k.ema(macd, 2.0 / (spans[2] + 1))
+
+    return memoized(bars, ("macd", spans), compute)
 
 
 def _macd(bars: Any, deps: Mapping[str, FloatArray], p: Mapping[str, Any]) -> FloatArray:
@@ -120,11 +127,23 @@ def _ema_bars(span: int) -> int:
     return k.ema_warmup(2.0 / (span + 1))
 
 
+def _window(lookback: int) -> dict[str, Any]:
+    """Spec keywords of a finite-window feature: row ``t`` uses rows ``t - lookback .. t`` only
+    (rolling kernels recompute each window from scratch), read as arrays."""
+    return {"arrays": True, "lookback": lookback}
+
+
 def price_specs() -> list[FeatureSpec]:
     """Returns, volatility and classic indicators (group ``price``)."""
     specs = [
         FeatureSpec(
-            f"ret_{h}", _ret, {"horizon": h}, h, group="returns", description=f"ln(C_t/C_t-{h})"
+            f"ret_{h}",
+            _ret,
+            {"horizon": h},
+            h,
+            group="returns",
+            description=f"ln(C_t/C_t-{h})",
+            **_window(h),
         )
         for h in RETURN_HORIZONS
     ]
@@ -136,14 +155,23 @@ def price_specs() -> list[FeatureSpec]:
             w,
             group="volatility",
             description=f"std of 1-bar log returns over {w} bars",
+            **_window(w),
         )
         for w in VOL_WINDOWS
     ]
     specs += [
-        FeatureSpec("parkinson_60", _parkinson, {"window": 60}, 59, group="volatility"),
-        FeatureSpec("range_rel", _range_rel, {}, 0, group="volatility", description="(H-L)/C"),
-        FeatureSpec("close_pos", _body_pos, {}, 0, group="price", description="(C-L)/(H-L)"),
-        FeatureSpec("rsi_14", _rsi, {"period": 14}, k.ema_warmup(1 / 14) + 1, group="indicator"),
+        FeatureSpec(
+            "parkinson_60", _parkinson, {"window": 60}, 59, group="volatility", **_window(59)
+        ),
+        FeatureSpec(
+            "range_rel", _range_rel, {}, 0, group="volatility", description="(H-L)/C", **_window(0)
+        ),
+        FeatureSpec(
+            "close_pos", _body_pos, {}, 0, group="price", description="(C-L)/(H-L)", **_window(0)
+        ),
+        FeatureSpec(
+            "rsi_14", _rsi, {"period": 14}, k.ema_warmup(1 / 14) + 1, group="indicator", arrays=True
+        ),
         FeatureSpec(
             "atr_14_rel",
             _atr_rel,
@@ -151,6 +179,7 @@ def price_specs() -> list[FeatureSpec]:
             k.ema_warmup(1 / 14) + 1,
             group="indicator",
             description="Wilder ATR / close",
+            arrays=True,
         ),
         FeatureSpec(
             "macd_rel",
@@ -159,6 +188,7 @@ def price_specs() -> list[FeatureSpec]:
             _ema_bars(26),
             group="indicator",
             description="(EMA12-EMA26)/close",
+            arrays=True,
         ),
         FeatureSpec(
             "macd_hist_rel",
@@ -166,13 +196,27 @@ def price_specs() -> list[FeatureSpec]:
             {"fast": 12, "slow": 26, "signal": 9},
             _ema_bars(26) + _ema_bars(9),
             group="indicator",
+            arrays=True,
         ),
-        FeatureSpec("bb_pos_20", _bb_pos, {"window": 20, "n_std": 2.0}, 19, group="indicator"),
-        FeatureSpec("bb_width_20", _bb_width, {"window": 20, "n_std": 2.0}, 19, group="indicator"),
-        FeatureSpec("stoch_k_14", _stoch_k, {"window": 14}, 13, group="indicator"),
-        FeatureSpec("ema_dist_20", _ema_dist, {"span": 20}, _ema_bars(20), group="indicator"),
-        FeatureSpec("ema_dist_100", _ema_dist, {"span": 100}, _ema_bars(100), group="indicator"),
-        FeatureSpec("volume_z_60", _volume_z, {"window": 60}, 59, group="volume"),
+        FeatureSpec(
+            "bb_pos_20", _bb_pos, {"window": 20, "n_std": 2.0}, 19, group="indicator", **_window(19)
+        ),
+        FeatureSpec(
+            "bb_width_20",
+            _bb_width,
+            {"window": 20, "n_std": 2.0},
+            19,
+            group="indicator",
+            **_window(19),
+        ),
+        FeatureSpec("stoch_k_14", _stoch_k, {"window": 14}, 13, group="indicator", **_window(13)),
+        FeatureSpec(
+            "ema_dist_20", _ema_dist, {"span": 20}, _ema_bars(20), group="indicator", arrays=True
+        ),
+        FeatureSpec(
+            "ema_dist_100", _ema_dist, {"span": 100}, _ema_bars(100), group="indicator", arrays=True
+        ),
+        FeatureSpec("volume_z_60", _volume_z, {"window": 60}, 59, group="volume", **_window(59)),
         FeatureSpec(
             "taker_imbalance_30",
             _taker_imbalance,
@@ -181,6 +225,7 @@ def price_specs() -> list[FeatureSpec]:
             group="volume",
             requires=("taker_buy_volume",),
             description="mean(2 buy - vol) / mean(vol) over 30 bars, in [-1, 1]",
+            **_window(29),
         ),
     ]
     return specs

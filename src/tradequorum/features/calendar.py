@@ -10,24 +10,26 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from tradequorum.core.bars import FloatArray
 from tradequorum.features.registry import FeatureRegistry, FeatureSpec
+from tradequorum.features.shared import BarArrays
+from tradequorum.features.shared import index_i8 as _open_ns
 
 SESSIONS: dict[str, tuple[int, int]] = {"asia": (0, 8), "london": (7, 16), "new_york": (13, 21)}
 
 
-def _open_ns(bars: pd.DataFrame) -> npt.NDArray[np.int64]:
-    return np.asarray(pd.DatetimeIndex(bars.index).asi8, dtype=np.int64)
+Bars = pd.DataFrame | BarArrays
+#: per-row values, read as arrays (the last-row path)
+_ROW: dict[str, Any] = {"arrays": True, "lookback": 0}
 
 
-def _minute_of_day(bars: pd.DataFrame) -> FloatArray:
+def _minute_of_day(bars: Bars) -> FloatArray:
     return ((_open_ns(bars) // 60_000_000_000) % 1440).astype(np.float64)
 
 
-def _day_of_week(bars: pd.DataFrame) -> FloatArray:
+def _day_of_week(bars: Bars) -> FloatArray:
     days = _open_ns(bars) // 86_400_000_000_000
     return ((days + 3) % 7).astype(np.float64)  # 1970-01-01 was a Thursday (Monday = 0)
 
@@ -38,33 +40,23 @@ def _cyclic(values: FloatArray, period: float, wave: Any) -> FloatArray:
     return out
 
 
-def _tod_sin(
-    bars: pd.DataFrame, deps: Mapping[str, FloatArray], p: Mapping[str, Any]
-) -> FloatArray:
+def _tod_sin(bars: Bars, deps: Mapping[str, FloatArray], p: Mapping[str, Any]) -> FloatArray:
     return _cyclic(_minute_of_day(bars), 1440.0, np.sin)
 
 
-def _tod_cos(
-    bars: pd.DataFrame, deps: Mapping[str, FloatArray], p: Mapping[str, Any]
-) -> FloatArray:
+def _tod_cos(bars: Bars, deps: Mapping[str, FloatArray], p: Mapping[str, Any]) -> FloatArray:
     return _cyclic(_minute_of_day(bars), 1440.0, np.cos)
 
 
-def _dow_sin(
-    bars: pd.DataFrame, deps: Mapping[str, FloatArray], p: Mapping[str, Any]
-) -> FloatArray:
+def _dow_sin(bars: Bars, deps: Mapping[str, FloatArray], p: Mapping[str, Any]) -> FloatArray:
     return _cyclic(_day_of_week(bars), 7.0, np.sin)
 
 
-def _dow_cos(
-    bars: pd.DataFrame, deps: Mapping[str, FloatArray], p: Mapping[str, Any]
-) -> FloatArray:
+def _dow_cos(bars: Bars, deps: Mapping[str, FloatArray], p: Mapping[str, Any]) -> FloatArray:
     return _cyclic(_day_of_week(bars), 7.0, np.cos)
 
 
-def _session(
-    bars: pd.DataFrame, deps: Mapping[str, FloatArray], p: Mapping[str, Any]
-) -> FloatArray:
+def _session(bars: Bars, deps: Mapping[str, FloatArray], p: Mapping[str, Any]) -> FloatArray:
     hour = _minute_of_day(bars) // 60.0
     lo, hi = p["hours"]
     flag: FloatArray = ((hour >= lo) & (hour < hi)).astype(np.float64)
@@ -74,10 +66,12 @@ def _session(
 def calendar_specs() -> list[FeatureSpec]:
     """Time of day / week and session flags (group ``calendar``); no warm-up."""
     specs = [
-        FeatureSpec("tod_sin", _tod_sin, group="calendar", description="sin(2 pi minute/1440)"),
-        FeatureSpec("tod_cos", _tod_cos, group="calendar"),
-        FeatureSpec("dow_sin", _dow_sin, group="calendar", description="Monday = 0"),
-        FeatureSpec("dow_cos", _dow_cos, group="calendar"),
+        FeatureSpec(
+            "tod_sin", _tod_sin, group="calendar", description="sin(2 pi minute/1440)", **_ROW
+        ),
+        FeatureSpec("tod_cos", _tod_cos, group="calendar", **_ROW),
+        FeatureSpec("dow_sin", _dow_sin, group="calendar", description="Monday = 0", **_ROW),
+        FeatureSpec("dow_cos", _dow_cos, group="calendar", **_ROW),
     ]
     specs += [
         FeatureSpec(
@@ -86,6 +80,7 @@ def calendar_specs() -> list[FeatureSpec]:
             {"hours": hours},
             group="calendar",
             description=f"1 when the bar opens in UTC hours [{hours[0]}, {hours[1]})",
+            **_ROW,
         )
         for name, hours in SESSIONS.items()
     ]

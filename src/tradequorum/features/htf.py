@@ -12,6 +12,7 @@ complete buckets exist, so a bucket with a missing base bar is skipped rather th
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
@@ -19,17 +20,19 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from numba import njit
 
 from tradequorum.core.bars import FloatArray
 from tradequorum.core.errors import DataError
 from tradequorum.core.timeframes import timeframe_seconds
-from tradequorum.data.quality import epoch_ns
 from tradequorum.data.resample import bucket_open_ns
 from tradequorum.features.registry import FeatureRegistry, FeatureSpec
+from tradequorum.features.shared import BarArrays, in_shared_build, memoized, open_ns
 from tradequorum.features.shared import bar_column as column
-from tradequorum.features.shared import in_shared_build, memoized
 
 _NS = 1_000_000_000
+IntArray = npt.NDArray[np.int64]
+Bars = pd.DataFrame | BarArrays
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +48,7 @@ class HtfBars:
     last_complete: npt.NDArray[np.int64]
 
 
-def aggregate_htf(bars: pd.DataFrame, timeframe: str, base_timeframe: str) -> HtfBars:
+def aggregate_htf(bars: Bars, timeframe: str, base_timeframe: str) -> HtfBars:
     """Complete ``timeframe`` buckets of ``bars`` (see :func:`_aggregate`), computed once per
     matrix build (:func:`tradequorum.features.shared.shared_build`; read-only arrays there)."""
     return memoized(
@@ -62,7 +65,7 @@ def _freeze_if_shared(h: HtfBars) -> HtfBars:
     return h
 
 
-def _aggregate(bars: pd.DataFrame, timeframe: str, base_timeframe: str) -> HtfBars:
+def _aggregate(bars: Bars, timeframe: str, base_timeframe: str) -> HtfBars:
     """Complete ``timeframe`` buckets of ``bars`` and, per base bar, the last one closed by then.
 
     The arithmetic of :func:`tradequorum.data.resample.resample_bars` (complete buckets only,
@@ -74,7 +77,7 @@ def _aggregate(bars: pd.DataFrame, timeframe: str, base_timeframe: str) -> HtfBa
     step, base_step = timeframe_seconds(timeframe) * _NS, timeframe_seconds(base_timeframe) * _NS
     if step % base_step or step < base_step:
         raise DataError(f"cannot resample {base_timeframe} bars to {timeframe}")
-    ts = epoch_ns(bars.index)
+    ts = open_ns(bars)
     bucket = bucket_open_ns(ts, timeframe)
     starts = np.flatnonzero(np.concatenate([[True], bucket[1:] != bucket[:-1]])) if ts.size else ts
     counts = np.diff(np.append(starts, ts.size))
@@ -105,9 +108,15 @@ def align_htf(values: FloatArray, last_complete: npt.NDArray[np.int64]) -> Float
     return out
 
 
-def _htf_ret(
-    bars: pd.DataFrame, deps: Mapping[str, FloatArray], p: Mapping[str, Any]
-) -> FloatArray:
+def _range_pos(close: FloatArray, hi: FloatArray, lo: FloatArray) -> FloatArray:
+    rng = hi - lo
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pos = (close - lo) / rng
+    out: FloatArray = np.where(rng > 0, pos, np.where(np.isnan(rng), np.nan, 0.5))
+    return out
+
+
+def _htf_ret(bars: Bars, deps: Mapping[str, FloatArray], p: Mapping[str, Any]) -> FloatArray:
     h = aggregate_htf(bars, p["timeframe"], p["base_timeframe"])
     lag = int(p["bars"])
     r = np.full(h.close.size, np.nan)
@@ -116,16 +125,74 @@ def _htf_ret(
     return align_htf(r, h.last_complete)
 
 
-def _htf_range_pos(
-    bars: pd.DataFrame, deps: Mapping[str, FloatArray], p: Mapping[str, Any]
-) -> FloatArray:
+def _htf_range_pos(bars: Bars, deps: Mapping[str, FloatArray], p: Mapping[str, Any]) -> FloatArray:
     h = aggregate_htf(bars, p["timeframe"], p["base_timeframe"])
     hi = align_htf(h.high, h.last_complete)
     lo = align_htf(h.low, h.last_complete)
+    return _range_pos(column(bars, "close"), hi, lo)
+
+
+@njit(cache=True)
+def _last_buckets(
+    ts: IntArray, step: int, offset: int, size: int, target: int, count: int
+) -> IntArray:  # pragma: no cover - numba
+    """First and last rows (``out[i] = (first, last)``) of the ``count`` latest complete buckets
+    ending at or before ``target``, latest first; ``-1`` where fewer exist. The buckets of
+    :func:`_aggregate` (runs of equal ``bucket_open_ns``, complete with ``size`` rows), walked
+    back from the last row."""
+    out = np.full((count, 2), -1, dtype=np.int64)
+    found = 0
+    i = ts.size - 1
+    while i >= 0 and found < count:
+        b = (ts[i] - offset) // step * step + offset
+        j = i
+        while j > 0 and (ts[j - 1] - offset) // step * step + offset == b:
+            j -= 1
+        if i - j + 1 == size and b + step <= target:
+            out[found, 0] = j
+            out[found, 1] = i
+            found += 1
+        i = j - 1
+    return out
+
+
+def _last_rows(bars: BarArrays, p: Mapping[str, Any], count: int) -> IntArray:
+    """:func:`_last_buckets` of the last bar for the spec parameters ``p``."""
+    tf, base = p["timeframe"], p["base_timeframe"]
+    step, base_step = timeframe_seconds(tf) * _NS, timeframe_seconds(base) * _NS
+    if step % base_step or step < base_step:
+        raise DataError(f"cannot resample {base} bars to {tf}")
+    ts = bars.open_ns
+    offset = int(bucket_open_ns(np.zeros(1, dtype=np.int64), tf)[0]) % step
+    return _last_buckets(ts, step, offset, step // base_step, int(ts[-1]) + base_step, count)
+
+
+def _htf_ret_last(bars: BarArrays, deps: Mapping[str, FloatArray], p: Mapping[str, Any]) -> float:
+    """The last bar's :func:`_htf_ret` (same arithmetic on the same two closes)."""
+    lag = int(p["bars"])
+    rows = _last_rows(bars, p, lag + 1)
+    if rows[lag, 1] < 0:
+        return float("nan")
+    close = bars.column("close")
+    return float(
+        np.log(close[rows[0, 1] : rows[0, 1] + 1] / close[rows[lag, 1] : rows[lag, 1] + 1])[0]
+    )
+
+
+def _htf_range_pos_last(
+    bars: BarArrays, deps: Mapping[str, FloatArray], p: Mapping[str, Any]
+) -> float:
+    """The last bar's :func:`_htf_range_pos`: the bucket's max/min (order-free) and the same IEEE
+    operations as :func:`_range_pos` on scalars, so the same value."""
+    first, last = (int(v) for v in _last_rows(bars, p, 1)[0])
+    if last < 0:
+        return float("nan")
+    hi = float(bars.column("high")[first : last + 1].max())
+    lo = float(bars.column("low")[first : last + 1].min())
     rng = hi - lo
-    with np.errstate(invalid="ignore", divide="ignore"):
-        pos = (column(bars, "close") - lo) / rng
-    return np.where(rng > 0, pos, np.where(np.isnan(rng), np.nan, 0.5))
+    if rng > 0:
+        return (float(bars.column("close")[-1]) - lo) / rng
+    return float("nan") if math.isnan(rng) else 0.5
 
 
 def htf_specs(base_timeframe: str, timeframes: tuple[str, ...]) -> list[FeatureSpec]:
@@ -149,6 +216,8 @@ def htf_specs(base_timeframe: str, timeframes: tuple[str, ...]) -> list[FeatureS
                     (n + 2) * ratio,
                     group="htf",
                     description=f"ln return over the last {n} complete {tf} bars",
+                    arrays=True,
+                    last_fn=_htf_ret_last,
                 )
             )
         specs.append(
@@ -159,6 +228,8 @@ def htf_specs(base_timeframe: str, timeframes: tuple[str, ...]) -> list[FeatureS
                 2 * ratio,
                 group="htf",
                 description=f"(close - low) / (high - low) of the last complete {tf} bar",
+                arrays=True,
+                last_fn=_htf_range_pos_last,
             )
         )
     return specs

@@ -7,7 +7,7 @@ truncation test checks the whole matrix). 1,000,000 1m bars take a few seconds (
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,7 +29,8 @@ class FeatureSet:
     feature_hash: str
 
 
-def _as_columns(spec: FeatureSpec, out: FeatureOutput, n: int) -> dict[str, FloatArray]:
+def output_columns(spec: FeatureSpec, out: FeatureOutput, n: int) -> dict[str, FloatArray]:
+    """A feature function's output as ``{column: float64 array of length n}`` (checked)."""
     if isinstance(out, pd.DataFrame):
         out = {str(c): out[c].to_numpy(dtype=np.float64) for c in out.columns}
     if isinstance(out, Mapping):
@@ -53,12 +54,24 @@ def compute_columns(
     cols: dict[str, FloatArray] = {}
     with shared_build():  # bar columns and HTF aggregates computed once per build
         for spec in registry.resolve(wanted):
-            missing = [c for c in spec.requires if c not in bars.columns]
-            if missing:
-                raise DataError(f"feature {spec.name!r} needs bar columns {missing}")
+            check_requires(spec, bars.columns)
             deps = {d: cols[d] for d in spec.depends_on}
             out = spec.fn(bars, deps, spec.params) if n else np.empty(0)
-            cols.update(_as_columns(spec, out, n))
+            cols.update(output_columns(spec, out, n))
+    return requested_columns(registry, wanted, cols)
+
+
+def check_requires(spec: FeatureSpec, present: Container[str]) -> None:
+    """DataError when ``spec`` needs bar columns that are not ``present``."""
+    missing = [c for c in spec.requires if c not in present]
+    if missing:
+        raise DataError(f"feature {spec.name!r} needs bar columns {missing}")
+
+
+def requested_columns(
+    registry: FeatureRegistry, wanted: Iterable[str], cols: Mapping[str, FloatArray]
+) -> dict[str, FloatArray]:
+    """The columns of the ``wanted`` features (not their dependencies), in request order."""
     keep: dict[str, FloatArray] = {}
     for name in wanted:
         spec = registry.get(name)
@@ -108,4 +121,12 @@ def feature_set(
     )
 
 
-__all__ = ["FeatureSet", "build_feature_matrix", "compute_columns", "feature_set"]
+__all__ = [
+    "FeatureSet",
+    "build_feature_matrix",
+    "check_requires",
+    "compute_columns",
+    "feature_set",
+    "output_columns",
+    "requested_columns",
+]

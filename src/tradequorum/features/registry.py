@@ -25,9 +25,11 @@ import pandas as pd
 
 from tradequorum.core.bars import FloatArray
 from tradequorum.core.errors import DataError
+from tradequorum.features.shared import BarArrays
 
 FeatureOutput = FloatArray | Mapping[str, FloatArray] | pd.DataFrame
 FeatureFn = Callable[[pd.DataFrame, Mapping[str, FloatArray], Mapping[str, Any]], FeatureOutput]
+LastFn = Callable[[BarArrays, Mapping[str, FloatArray], Mapping[str, Any]], float]
 
 
 def _always() -> bool:
@@ -49,6 +51,18 @@ class FeatureSpec:
     depends_on : names of single-output features whose columns ``fn`` receives in ``deps``.
     multi_output : True when ``fn`` returns several columns (named ``<name>__<column>``).
     is_available : False when an optional package is missing (adapters import lazily).
+    arrays : ``fn`` also accepts :class:`~tradequorum.features.shared.BarArrays` in place of the
+        DataFrame (it reads bars only through :mod:`tradequorum.features.shared`); the last-row
+        path (:mod:`tradequorum.features.lastrow`) then avoids pandas for it.
+    lookback : with ``arrays``, an exact positional window: the value at row ``t`` is a function
+        of bar rows and dependency values at ``t - lookback .. t`` only, computed the same way
+        whatever comes before (so it can be computed on that tail, bit for bit). None: it may
+        depend on all history (exponential smoothers, time-bucketed HTF values, adapters).
+    last_fn : ``last_fn(bar_arrays, deps, params) -> float``, the value at the last row alone,
+        equal to ``fn``'s bit for bit (dependencies are passed whole); used by the last-row path
+        when only that value is needed (HTF buckets are walked back from the last bar).
+        None of ``arrays``, ``lookback``, ``last_fn`` is part of the feature hash (they describe
+        how, not what, is computed).
     """
 
     name: str
@@ -62,6 +76,9 @@ class FeatureSpec:
     version: int = 1
     description: str = ""
     is_available: Callable[[], bool] = _always
+    arrays: bool = False
+    lookback: int | None = None
+    last_fn: LastFn | None = None
 
     def identity(self) -> dict[str, Any]:
         """What the feature hash covers: name, version, parameters and dependencies."""
@@ -88,6 +105,10 @@ class FeatureRegistry:
 
     def __init__(self, specs: Iterable[FeatureSpec] = ()) -> None:
         self._specs: dict[str, FeatureSpec] = {}
+        # feature hashes by requested names; cleared by `register` (specs are frozen, and their
+        # params are part of the spec: replacing a feature goes through `register`)
+        self._hashes: dict[tuple[str, ...], str] = {}
+        self._warmups: dict[str, int] = {}
         for s in specs:
             self.register(s)
 
@@ -104,6 +125,8 @@ class FeatureRegistry:
             if dep_spec.multi_output:
                 raise DataError(f"feature {spec.name!r} cannot depend on multi-output {dep!r}")
         self._specs[spec.name] = spec
+        self._hashes.clear()
+        self._warmups.clear()
         return spec
 
     def __contains__(self, name: object) -> bool:
@@ -160,15 +183,28 @@ class FeatureRegistry:
 
     def warmup(self, name: str) -> int:
         """Effective warm-up: the feature's own plus the longest of its dependencies'."""
+        hit = self._warmups.get(name)
+        if hit is not None:
+            return hit
         spec = self.get(name)
-        return spec.warmup_bars + max((self.warmup(d) for d in spec.depends_on), default=0)
+        out = spec.warmup_bars + max((self.warmup(d) for d in spec.depends_on), default=0)
+        self._warmups[name] = out
+        return out
 
     def feature_hash(self, names: Iterable[str]) -> str:
-        """SHA-256 (16 hex) of the identities of ``names`` and their dependencies, in order."""
-        wanted = list(names)
+        """SHA-256 (16 hex) of the identities of ``names`` and their dependencies, in order.
+
+        Computed once per registry state and names (live agents ask every bar).
+        """
+        wanted = tuple(names)
+        hit = self._hashes.get(wanted)
+        if hit is not None:
+            return hit
         ids = [s.identity() for s in self.resolve(wanted)]
-        payload = json.dumps({"features": wanted, "specs": ids}, sort_keys=True)
-        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+        payload = json.dumps({"features": list(wanted), "specs": ids}, sort_keys=True)
+        digest = hashlib.sha256(payload.encode()).hexdigest()[:16]
+        self._hashes[wanted] = digest
+        return digest
 
 
-__all__ = ["FeatureFn", "FeatureOutput", "FeatureRegistry", "FeatureSpec"]
+__all__ = ["FeatureFn", "FeatureOutput", "FeatureRegistry", "FeatureSpec", "LastFn"]

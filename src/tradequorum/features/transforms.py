@@ -42,6 +42,8 @@ def transform_spec(kind: str, of: str, window: int) -> FeatureSpec:
         window - 1,
         depends_on=(of,),
         group="transform",
+        arrays=True,  # reads only its dependency's column
+        lookback=window - 1,
         description=f"trailing {window}-bar {kind} of {of}",
     )
 

@@ -12,6 +12,7 @@ which barrier is hit first, so those are the levels it has an opinion about).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -22,6 +23,7 @@ from tradequorum.core.bars import FloatArray, column, ensure_bars
 from tradequorum.core.errors import DataError
 from tradequorum.core.types import Direction, Evidence, Signal
 from tradequorum.features import FeatureRegistry, build_feature_matrix, default_registry
+from tradequorum.features import kernels as k
 from tradequorum.ml.labels import barrier_width
 from tradequorum.ml.registry import LoadedModel
 
@@ -44,6 +46,21 @@ def _width(bars: pd.DataFrame, model: LoadedModel) -> FloatArray:
         width = barrier_width(bars, lab)
     width[: model.meta.warmup_bars] = np.nan
     return width
+
+
+def _last_width(close: FloatArray, model: LoadedModel) -> FloatArray:
+    """:func:`_width` of the last bar alone (a 1-element array), bit for bit: the barrier's
+    volatility is a trailing window of ``vol_window_bars`` returns, so only the last
+    ``vol_window_bars + 1`` closes are read (the arithmetic of ``labels.barrier_width``)."""
+    lab = MlConfig(**model.meta.label)
+    if close.size <= model.meta.warmup_bars:
+        return np.full(1, np.nan)
+    if lab.label == "forward_return":
+        return np.full(1, max(lab.forward_return_threshold, 1e-12))
+    tail = np.ascontiguousarray(close[-(lab.vol_window_bars + 1) :])
+    sigma = k.rolling_std(k.log_return(tail, 1), lab.vol_window_bars)
+    width: FloatArray = lab.barrier_multiple * sigma * math.sqrt(lab.horizon_bars)
+    return width[-1:]
 
 
 def frame_from_proba(
@@ -118,8 +135,8 @@ def latest_signal(
         )
     row = vec[None, :]
     proba = model.predict_proba(row)
-    close = column(bars, "close")[-1:]
-    cols = frame_from_proba(proba, close, _width(bars, model)[-1:], cfg.min_probability)
+    close = column(bars, "close")
+    cols = frame_from_proba(proba, close[-1:], _last_width(close, model), cfg.min_probability)
     d = float(cols["direction"][0])
     if not np.isfinite(cols["confidence"][0]):
         raise DataError("the model produced a non-finite probability")
