@@ -23,7 +23,9 @@ from tests.unit.coordinator.pipeline_fakes import (
 from tradequorum.coordinator.service import Coordinator
 from tradequorum.coordinator.system_backtest import PortfolioSystemBacktest, run_system_portfolio
 from tradequorum.core.errors import DataError
+from tradequorum.state.journal import Journal
 from tradequorum.state.json_store import read_json
+from tradequorum.state.layout import HomeLayout
 
 SYMBOLS = ["BTC/USDT", "ETH/USDT", "SOL/USDT"]
 COLS = ["action", "verdict", "units", "direction", "stop", "target", "scale"]
@@ -107,3 +109,20 @@ def test_portfolio_system_backtest_refuses_unaligned_symbols(tmp_path: Path) -> 
         run_system_portfolio(bars, ANALYST_FRAMES, settings)
     with pytest.raises(DataError, match="configured symbols"):
         run_system_portfolio({"BTC/USDT": bars["BTC/USDT"]}, ANALYST_FRAMES, settings)
+
+
+def test_portfolio_correlated_exposure_cap_equals_system_backtest(tmp_path: Path) -> None:
+    # BTC and ETH move together (same returns): their combined exposure is capped
+    _run(
+        tmp_path,
+        _bars(seeds=(11, 11, 13)),
+        {"max_correlated_exposure_fraction": 0.05, "correlation_lookback_days": 5},
+    )
+    with Journal(HomeLayout(tmp_path).journal) as journal:
+        cuts = [
+            a["code"]
+            for r in journal.decisions()
+            if r["symbol"] in SYMBOLS[:2] and r["risk_verdict"]
+            for a in r["risk_verdict"].get("adjustments") or []
+        ]
+    assert cuts.count("CORRELATED_EXPOSURE") > 10, "the correlated cap must shrink entries"
