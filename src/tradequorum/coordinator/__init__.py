@@ -7,7 +7,11 @@ from tradequorum.coordinator.registry import AgentRegistry, CommandAgent, Health
 from tradequorum.coordinator.replay import FrameMarket, replay_index, run_replay
 from tradequorum.coordinator.runner import RunResult, WorkflowRunner
 from tradequorum.coordinator.service import Coordinator
-from tradequorum.coordinator.system_backtest import run_system_backtest, system_decisions
+from tradequorum.coordinator.system_backtest import (
+    run_system_backtest,
+    run_system_portfolio,
+    system_decisions,
+)
 from tradequorum.coordinator.trading import DegradedMode, effective_state, order_allowed
 from tradequorum.coordinator.workflow import (
     StepSpec,
@@ -44,5 +48,6 @@ __all__ = [
     "replay_index",
     "run_replay",
     "run_system_backtest",
+    "run_system_portfolio",
     "system_decisions",
 ]
