@@ -76,7 +76,8 @@ class LiveScheduler:
         c.refresh_data()
         c.run_bar(bar)
 
-    def start(self) -> None:
+    def add_jobs(self) -> None:
+        """Register the three jobs (without starting; an accelerated test fires them itself)."""
         c = self.coordinator
         s = c.settings.schedule
         self.scheduler.add_job(
@@ -96,6 +97,9 @@ class LiveScheduler:
             daily_trigger(s.daily_ops_utc),
             id="daily_operations",
         )
+
+    def start(self) -> None:
+        self.add_jobs()
         self.scheduler.start()
         logger.info("scheduler started: %s", [j.id for j in self.scheduler.get_jobs()])
 
@@ -105,11 +109,39 @@ class LiveScheduler:
         logger.info("scheduler stopped")
 
 
-def catch_up(settings: Any, now: pd.Timestamp) -> int:
-    """Replay every stored bar after the last completed one up to the last closed bar.
+def pull_missed_bars(settings: Any, now: pd.Timestamp) -> int:
+    """Bring the store up to ``now`` from ``data.source`` (the bars that closed while stopped).
 
-    A fresh home (no completed bar yet) starts live at the next bar instead of replaying the
-    whole store. Returns the number of bars replayed.
+    A source that cannot deliver is logged and the stored bars are caught up as they are.
+    Returns the number of bars added.
+    """
+    from tradequorum.core.clock import FixedClock
+    from tradequorum.core.errors import TradeQuorumError
+    from tradequorum.data.feeds import feed_from_settings
+    from tradequorum.data.store import ParquetStore
+    from tradequorum.state.layout import HomeLayout
+
+    layout = HomeLayout(settings.home_path)
+    feed = feed_from_settings(settings, ParquetStore(layout.store), layout.quarantine,
+                              FixedClock(now))  # fmt: skip
+    added = 0
+    for sym in settings.symbols:
+        try:
+            added += feed.update(sym, settings.timeframe)
+        except TradeQuorumError as exc:  # DataUnavailable, DataError
+            logger.warning(
+                "catch-up: cannot pull the bars of %s missed while stopped: %s", sym, exc
+            )
+    return added
+
+
+def catch_up(settings: Any, now: pd.Timestamp) -> int:
+    """Replay every bar after the last completed one up to the last closed bar.
+
+    The bars that closed while stopped are first pulled from the feed into the store (else only
+    the bars already stored were replayed and the downtime was skipped for good). A fresh home
+    (no completed bar yet) starts live at the next bar instead of replaying the whole store.
+    Returns the number of bars replayed.
     """
     from tradequorum.coordinator.replay import FrameMarket, replay_index, run_replay
     from tradequorum.coordinator.wiring import build_coordinator
@@ -127,6 +159,7 @@ def catch_up(settings: Any, now: pd.Timestamp) -> int:
     known = [d for d in done if d is not None]
     if not known:
         return 0
+    pull_missed_bars(settings, now)
     store = ParquetStore(layout.store)
     frames = {s: store.read(s, tf) for s in settings.symbols}
     idx = replay_index(frames, min(known) + timeframe_delta(tf), last_closed_bar(now, tf))
@@ -168,5 +201,6 @@ __all__ = [
     "catch_up",
     "daily_trigger",
     "last_closed_bar",
+    "pull_missed_bars",
     "run_until_stopped",
 ]
