@@ -84,10 +84,18 @@ class Coordinator:
         self.agent = CoordinatorAgent(self)
         if "coordinator" not in registry:
             registry.register(self.agent)
-        # live: every agent keeps its own state files; fast replay: only the model trainer does,
-        # the runner writes the step outputs (trade_approvals.json too) at each views flush; the
-        # risk manager saves its risk_state.json on every call whatever write_state says
-        owners = None if agent_state_files else frozenset({"model-trainer"})
+        # live: every in-process specialist keeps its own state files, and the runner writes the
+        # outputs of the coordinator's own steps (health_check.json, market_context.json, ...)
+        # and of external agents, which write none themselves; fast replay: only the model
+        # trainer writes its own, the runner writes the step outputs (trade_approvals.json too)
+        # at each views flush; the risk manager saves risk_state.json whatever write_state says
+        owners = (
+            frozenset(
+                n for n in registry.names() if n != "coordinator" and not registry.get(n).external
+            )
+            if agent_state_files
+            else frozenset({"model-trainer"})
+        )
         self.runner = WorkflowRunner(
             registry,
             self.protocol,
