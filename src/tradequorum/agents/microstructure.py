@@ -92,7 +92,10 @@ def _upto(bars: pd.DataFrame, bar: Any) -> pd.DataFrame:
         return bars
     end = pd.Timestamp(bar)
     end = end.tz_localize("UTC") if end.tzinfo is None else end.tz_convert("UTC")
-    stop = int(pd.DatetimeIndex(bars.index).searchsorted(end, side="right"))  # sorted index
+    idx = bars.index
+    if isinstance(idx, pd.DatetimeIndex) and end >= idx[-1]:  # the usual case: nothing to cut
+        return bars
+    stop = int(pd.DatetimeIndex(idx).searchsorted(end, side="right"))  # sorted index
     return bars if stop == len(bars) else bars.iloc[:stop]
 
 

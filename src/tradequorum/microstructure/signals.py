@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from tradequorum.config.microstructure import MicrostructureConfig
 from tradequorum.core.bars import FloatArray
@@ -32,6 +33,7 @@ from tradequorum.core.errors import DataError
 from tradequorum.core.types import Direction, Evidence, Signal
 from tradequorum.microstructure.arrays import FlowArrays, flow_arrays
 from tradequorum.microstructure.features import warmup_bars
+from tradequorum.microstructure.last_row import last_scores
 from tradequorum.microstructure.signed_volume import (
     SignedVolume,
     bvc_buy_fraction,
@@ -41,8 +43,8 @@ from tradequorum.microstructure.signed_volume import (
     log_changes,
     safe_ratio,
 )
-from tradequorum.microstructure.toxicity import vpin, vpin_first_needed
-from tradequorum.microstructure.volume import absorption, exhaustion, ratio_to_prev
+from tradequorum.microstructure.toxicity import BucketGrid, vpin
+from tradequorum.microstructure.volume import absorption, exhaustion, prior_move, ratio_to_prev
 from tradequorum.microstructure.windows import (
     recent_nonzero,
     rolling_max_min,
@@ -197,13 +199,13 @@ def tail_bars(cfg: MicrostructureConfig) -> int:
 
 
 def _last_buy(
-    a: FlowArrays, index: pd.Index, cfg: MicrostructureConfig, start: int
+    a: FlowArrays, grid: BucketGrid, cfg: MicrostructureConfig, start: int
 ) -> SignedVolume:
     """Buyer volume exact on the bars the last row needs (``start`` on, and VPIN's buckets)."""
     method = chosen_method(a, cfg.flow_method)
     if method != "bvc":  # taker: elementwise; tick: path-dependent, so on every bar (cheap)
         return classify_arrays(a, method=method)
-    first = min(start, vpin_first_needed(index, a.volume, **_vpin_kw(cfg)))
+    first = min(start, grid.first_needed(cfg.vpin_buckets, cfg.vpin_change_buckets))
     buy = np.zeros_like(a.volume)  # bars before `first` are read by nothing below
     buy[first:] = a.volume[first:] * bvc_buy_fraction(
         a.open,
@@ -216,6 +218,44 @@ def _last_buy(
     return SignedVolume(buy_volume=buy, delta=2.0 * buy - a.volume, method="bvc")
 
 
+def _latest(bars: pd.DataFrame, cfg: MicrostructureConfig) -> tuple[SignalCore, FlowArrays]:
+    a = flow_arrays(bars)
+    n = a.close.shape[0]
+    start = max(0, n - tail_bars(cfg))
+    grid = BucketGrid.of(a.times_ns, a.volume, cfg.vpin_buckets_per_day)
+    sv = _last_buy(a, grid, cfg, start)
+    vp, vp_change = grid.last(sv.buy_volume, cfg.vpin_buckets, cfg.vpin_change_buckets)
+    t = slice(start, n)
+    o, h, lo, c = a.open[t], a.high[t], a.low[t], a.close[t]
+    ratio, comps, score = last_scores(
+        o,
+        h,
+        lo,
+        c,
+        a.volume[t],
+        sv.delta[t],
+        log_changes(o, c),
+        prior_move(c, cfg.divergence_bars),
+        window=cfg.window_bars,
+        lookback=cfg.divergence_bars,
+        memory=cfg.event_memory_bars,
+        params=(
+            cfg.heavy_volume_ratio,
+            cfg.small_range_ratio,
+            cfg.climax_volume_ratio,
+            cfg.exhaustion_move_sigma,
+            cfg.at_extreme_position,
+        ),
+        flow_full_ratio=cfg.flow_full_ratio,
+        weights=tuple(_weights(cfg).values()),  # type: ignore[arg-type]
+    )
+    atr = _true_range_mean(h, lo, c, cfg.atr_bars)[-1:]
+    last = {k: np.full(1, x) for k, x in comps.items()}
+    sc = np.full(1, score)
+    levels = _levels(sc, vp_change, a.close[-1:], atr, cfg)
+    return SignalCore(sv.method, np.full(1, ratio), last, sc, vp, vp_change, atr, levels), a
+
+
 def latest_core(bars: pd.DataFrame, cfg: MicrostructureConfig) -> SignalCore:
     """:func:`signal_core` of the last bar only (every array of length 1), the same numbers.
 
@@ -223,27 +263,35 @@ def latest_core(bars: pd.DataFrame, cfg: MicrostructureConfig) -> SignalCore:
     bars; VPIN runs over the whole window (its buckets depend on all of it); under BVC the buy
     share is computed only where VPIN's last buckets and the tail read it.
     """
-    a = flow_arrays(bars)
-    n = a.close.shape[0]
-    start = max(0, n - tail_bars(cfg))
-    sv = _last_buy(a, bars.index, cfg, start)
-    vp, vp_change = vpin(bars.index, a.volume, sv.buy_volume, **_vpin_kw(cfg))
-    t = slice(start, n)
-    ratio, comps, score = _scores(
-        a.open[t], a.high[t], a.low[t], a.close[t], a.volume[t], sv.delta[t], cfg
-    )
-    atr = _true_range_mean(a.high[t], a.low[t], a.close[t], cfg.atr_bars)[-1:]
-    last = {k: x[-1:] for k, x in comps.items()}
-    return SignalCore(
-        sv.method,
-        ratio[-1:],
-        last,
-        score[-1:],
-        vp[-1:],
-        vp_change[-1:],
-        atr,
-        _levels(score[-1:], vp_change[-1:], a.close[-1:], atr, cfg),
-    )
+    return _latest(bars, cfg)[0]
+
+
+@njit(cache=True)
+def _levels_kernel(
+    score: FloatArray, vp_change: FloatArray, close: FloatArray, atr: FloatArray, k: FloatArray
+) -> FloatArray:
+    """Rows direction, confidence, stop, entry_lo, entry_hi, target (IEEE-exact elementwise)."""
+    threshold, calm, stop_k, target_k, entry_k = k[0], k[1], k[2], k[3], k[4]
+    out = np.full((6, score.shape[0]), np.nan)
+    for i in range(score.shape[0]):
+        d = np.sign(score[i]) if abs(score[i]) >= threshold else 0.0
+        # clip |score| to [0, 1]; a rising VPIN (NaN: no trend yet) cuts the confidence
+        conf = min(max(abs(score[i]), 0.0), 1.0) * (calm if vp_change[i] > 0 else 1.0)
+        out[0, i] = d
+        out[1, i] = conf if d != 0 else 0.0
+        if d == 0 or not np.isfinite(atr[i]):
+            continue
+        c = close[i]
+        stop = c - d * stop_k * atr[i]
+        target = c + d * target_k * atr[i]
+        near = c - d * entry_k * atr[i]
+        lo = min(c, near)
+        if stop > 0 and lo > 0 and target > 0:
+            out[2, i] = stop
+            out[3, i] = lo
+            out[4, i] = max(c, near)
+            out[5, i] = target
+    return out
 
 
 def _levels(
@@ -253,27 +301,21 @@ def _levels(
     atr: FloatArray,
     cfg: MicrostructureConfig,
 ) -> dict[str, FloatArray]:
-    direction = np.where(np.abs(score) >= cfg.score_threshold, np.sign(score), 0.0)
-    rising = vp_change > 0  # NaN (no VPIN trend yet) is not rising
-    conf = np.clip(np.abs(score), 0.0, 1.0) * np.where(rising, 1.0 - cfg.vpin_rising_penalty, 1.0)
-    conf = np.where(direction != 0, conf, 0.0)
-    live = (direction != 0) & np.isfinite(atr)
-    stop = np.where(live, close - direction * cfg.stop_atr * atr, np.nan)
-    target = np.where(live, close + direction * cfg.target_atr * atr, np.nan)
-    near = close - direction * cfg.entry_atr * atr
-    entry_lo = np.where(live, np.minimum(close, near), np.nan)
-    entry_hi = np.where(live, np.maximum(close, near), np.nan)
-    bad = ~((stop > 0) & (entry_lo > 0) & (target > 0))
-    for arr in (stop, target, entry_lo, entry_hi):
-        arr[live & bad] = np.nan
-    return {
-        "direction": direction,
-        "confidence": conf,
-        "stop": stop,
-        "entry_lo": entry_lo,
-        "entry_hi": entry_hi,
-        "target": target,
-    }
+    """Direction, confidence and price levels per bar (see the module docstring)."""
+    k = np.array(
+        [
+            cfg.score_threshold,
+            1.0 - cfg.vpin_rising_penalty,
+            cfg.stop_atr,
+            cfg.target_atr,
+            cfg.entry_atr,
+        ]
+    )
+    rows = _levels_kernel(
+        np.ascontiguousarray(score), np.ascontiguousarray(vp_change), close, atr, k
+    )
+    names = ("direction", "confidence", "stop", "entry_lo", "entry_hi", "target")
+    return dict(zip(names, rows, strict=True))
 
 
 def compute_signal_frame(bars: pd.DataFrame, cfg: MicrostructureConfig) -> pd.DataFrame:
@@ -317,9 +359,9 @@ def latest_signal(
     """The signal of the last bar: same numbers as the last row of :func:`compute_signal_frame`."""
     if len(bars) == 0:
         raise DataError("no bars to compute a microstructure signal on")
-    core = latest_core(bars, cfg)
+    core, arrays = _latest(bars, cfg)
     lv = {k: float(core.levels[k][-1]) for k in SIGNAL_COLUMNS}
-    close = float(bars["close"].to_numpy()[-1])
+    close = float(arrays.close[-1])
     live = lv["direction"] != 0 and np.isfinite(lv["stop"])
     return Signal(
         source=SOURCE,

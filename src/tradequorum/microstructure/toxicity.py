@@ -16,6 +16,8 @@ complete at most ``10 * buckets_per_day`` buckets (guards a near-empty previous 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -95,10 +97,58 @@ def _vpin_kernel(
     return vpin, change, completed
 
 
-def _buckets(
-    times: npt.NDArray[np.int64], volume: FloatArray, buckets_per_day: int
-) -> tuple[npt.NDArray[np.int64], FloatArray]:
-    return np.floor_divide(times, NS_PER_DAY), daily_bucket_size(times, volume, buckets_per_day)
+@dataclass(frozen=True, slots=True)
+class BucketGrid:
+    """The bars' volumes, UTC day numbers and bucket sizes (NaN: the day gets no buckets)."""
+
+    volume: FloatArray
+    day: npt.NDArray[np.int64]
+    size: FloatArray
+    buckets_per_day: int
+
+    @classmethod
+    def of(
+        cls, times_ns: npt.NDArray[np.int64], volume: FloatArray, buckets_per_day: int
+    ) -> BucketGrid:
+        vol = np.ascontiguousarray(volume, dtype=np.float64)
+        size = daily_bucket_size(times_ns, vol, buckets_per_day)
+        return cls(vol, np.floor_divide(times_ns, NS_PER_DAY), size, buckets_per_day)
+
+    def run(
+        self, buy_volume: FloatArray, n_buckets: int, change_buckets: int
+    ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.int64]]:
+        """VPIN, its change and the count of completed buckets at each bar."""
+        buy = np.ascontiguousarray(buy_volume, dtype=np.float64)
+        max_per_bar = 10 * self.buckets_per_day
+        return _vpin_kernel(
+            self.volume, buy, self.day, self.size, n_buckets, change_buckets, max_per_bar
+        )
+
+    def last(
+        self, buy_volume: FloatArray, n_buckets: int, change_buckets: int
+    ) -> tuple[FloatArray, FloatArray]:
+        """VPIN and its change at the last bar (arrays of length 1), as :meth:`run` gives them."""
+        if not np.isfinite(self.size).any():  # no bucket anywhere: NaN, as run() would say
+            return np.full(1, np.nan), np.full(1, np.nan)
+        vp, change, _ = self.run(buy_volume, n_buckets, change_buckets)
+        return vp[-1:], change[-1:]
+
+    def first_needed(self, n_buckets: int, change_buckets: int) -> int:
+        """First bar whose buyer volume the **last** VPIN value and change depend on.
+
+        Bucket boundaries depend on volumes only; the last value and change are made of the last
+        ``n_buckets + change_buckets`` completed buckets, which start at or after the bar where
+        the bucket before them completed. So the last value is the same whatever the buyer
+        volume holds before the returned bar (``len(volume)`` when no day is bucketed).
+        """
+        sized = np.flatnonzero(np.isfinite(self.size))
+        if sized.size == 0:
+            return int(self.volume.shape[0])
+        *_, completed = self.run(np.zeros_like(self.volume), n_buckets, change_buckets)
+        need = int(completed[-1]) - n_buckets - change_buckets
+        if need <= 0:
+            return int(sized[0])
+        return int(np.searchsorted(completed, need, side="left"))
 
 
 def vpin(
@@ -114,17 +164,8 @@ def vpin(
 
     Both are NaN until ``n_buckets`` (resp. ``n_buckets + change_buckets``) buckets have completed.
     """
-    vol = np.ascontiguousarray(volume, dtype=np.float64)
-    day, size = _buckets(index_ns(index), vol, buckets_per_day)
-    vp, change, _ = _vpin_kernel(
-        vol,
-        np.ascontiguousarray(buy_volume, dtype=np.float64),
-        day,
-        size,
-        n_buckets,
-        change_buckets,
-        10 * buckets_per_day,
-    )
+    grid = BucketGrid.of(index_ns(index), volume, buckets_per_day)
+    vp, change, _ = grid.run(buy_volume, n_buckets, change_buckets)
     return vp, change
 
 
@@ -136,25 +177,9 @@ def vpin_first_needed(
     buckets_per_day: int = 50,
     change_buckets: int = 10,
 ) -> int:
-    """First bar whose buyer volume the **last** VPIN value and change depend on.
-
-    Bucket boundaries depend on volumes only; the last value and change are made of the last
-    ``n_buckets + change_buckets`` completed buckets, which start at or after the bar where the
-    bucket before them completed. So ``vpin(..., buy)`` at the last bar is the same whatever
-    ``buy`` holds before the returned bar (``len(volume)`` when no bar is in a sized bucket day).
-    """
-    vol = np.ascontiguousarray(volume, dtype=np.float64)
-    day, size = _buckets(index_ns(index), vol, buckets_per_day)
-    sized = np.flatnonzero(np.isfinite(size))
-    if sized.size == 0:
-        return int(vol.shape[0])
-    *_, completed = _vpin_kernel(
-        vol, np.zeros_like(vol), day, size, n_buckets, change_buckets, 10 * buckets_per_day
-    )
-    need = int(completed[-1]) - n_buckets - change_buckets
-    if need <= 0:
-        return int(sized[0])
-    return int(np.searchsorted(completed, need, side="left"))
+    """:meth:`BucketGrid.first_needed` of the bars (see there)."""
+    grid = BucketGrid.of(index_ns(index), volume, buckets_per_day)
+    return grid.first_needed(n_buckets, change_buckets)
 
 
-__all__ = ["daily_bucket_size", "vpin", "vpin_first_needed"]
+__all__ = ["BucketGrid", "daily_bucket_size", "vpin", "vpin_first_needed"]

@@ -90,6 +90,13 @@ def absorption(
     return out
 
 
+def prior_move(close: FloatArray, lookback: int) -> FloatArray:
+    """ln(close_t / close_{t-lookback}) (NaN for the first ``lookback`` bars)."""
+    move = np.full_like(close, np.nan)
+    move[lookback:] = np.log(close[lookback:] / close[:-lookback])
+    return move
+
+
 def exhaustion(
     high: FloatArray,
     low: FloatArray,
@@ -105,8 +112,7 @@ def exhaustion(
     """-1 climactic volume ending a rise and closing in the bar's lower half; +1 mirrored; else 0."""
     vr = volume_ratio
     _, sigma = rolling_mean_std(log_change, window, window, 0)
-    move = np.full_like(close, np.nan)
-    move[lookback:] = np.log(close[lookback:] / close[:-lookback])
+    move = prior_move(close, lookback)
     rng = high - low
     pos = np.full_like(close, 0.5)
     np.divide(close - low, rng, out=pos, where=rng > 0)
@@ -159,6 +165,7 @@ __all__ = [
     "exhaustion",
     "institutional_activity",
     "log_z_prev",
+    "prior_move",
     "ratio_to_prev",
     "relative_volume",
 ]

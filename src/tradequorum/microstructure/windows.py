@@ -184,22 +184,38 @@ def rolling_cov_var(
 
 
 @njit(cache=True)
+def max_min_at(x: FloatArray, t: int, window: int) -> tuple[float, float]:
+    """Max and min of ``x[t-window+1 .. t]`` (NaN while the window is not full)."""
+    if t < window - 1:
+        return np.nan, np.nan
+    a = x[t]
+    b = x[t]
+    for i in range(t - window + 1, t):
+        if x[i] > a:
+            a = x[i]
+        if x[i] < b:
+            b = x[i]
+    return float(a), float(b)
+
+
+@njit(cache=True)
 def rolling_max_min(x: FloatArray, window: int) -> tuple[FloatArray, FloatArray]:
     """Max and min of ``x[t-window+1 .. t]`` (NaN until the window is full)."""
     n = x.shape[0]
     hi = np.full(n, np.nan)
     lo = np.full(n, np.nan)
     for t in range(window - 1, n):
-        a = x[t]
-        b = x[t]
-        for i in range(t - window + 1, t):
-            if x[i] > a:
-                a = x[i]
-            if x[i] < b:
-                b = x[i]
-        hi[t] = a
-        lo[t] = b
+        hi[t], lo[t] = max_min_at(x, t, window)
     return hi, lo
+
+
+@njit(cache=True)
+def recent_at(x: FloatArray, t: int, memory: int) -> float:
+    """The last non-zero finite value of ``x[t-memory+1 .. t]`` (0 if none)."""
+    for i in range(t, max(-1, t - memory), -1):
+        if x[i] != 0.0 and np.isfinite(x[i]):
+            return float(x[i])
+    return 0.0
 
 
 @njit(cache=True)
@@ -208,10 +224,7 @@ def recent_nonzero(x: FloatArray, memory: int) -> FloatArray:
     n = x.shape[0]
     out = np.zeros(n)
     for t in range(n):
-        for i in range(t, max(-1, t - memory), -1):
-            if x[i] != 0.0 and np.isfinite(x[i]):
-                out[t] = x[i]
-                break
+        out[t] = recent_at(x, t, memory)
     return out
 
 
@@ -235,6 +248,8 @@ __all__ = [
     "NS_PER_DAY",
     "day_ids",
     "index_ns",
+    "max_min_at",
+    "recent_at",
     "recent_nonzero",
     "rolling_cov_var",
     "rolling_max_min",

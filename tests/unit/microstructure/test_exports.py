@@ -23,5 +23,6 @@ def test_microstructure_exports_every_name_in_all() -> None:
         "windows",
         "annotations",
         "arrays",
+        "last_row",
     }
     assert public - modules == set(ms.__all__)

@@ -1,0 +1,191 @@
+"""The microstructure score of the last bar only, in one numba pass (no per-call numpy overhead).
+
+:func:`last_scores` returns what ``signals._scores(...)`` gives at its last element — the rolling
+flow ratio, the four components and the score — with the same floating-point operations in the
+same order: the window sums and squares call the very kernels of :mod:`windows`, the logarithms
+come in from numpy (:func:`signed_volume.log_changes`, :func:`volume.prior_move`), everything else
+is IEEE-exact arithmetic and comparisons. Equality with the vectorized path is tested on real and
+hypothesis bars (tests/unit/microstructure/test_latest_fast.py). Causal: only bars <= the last.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+from tradequorum.core.bars import FloatArray
+from tradequorum.microstructure.windows import (
+    _clean_kernel,
+    _window_sq,
+    _window_sum,
+    max_min_at,
+    recent_at,
+)
+
+IntArray = npt.NDArray[np.int64]
+
+
+@njit(cache=True)
+def _mean_at(clean: FloatArray, cnt: IntArray, t: int, window: int, lag: int) -> float:
+    """``rolling_mean(x, window, window, lag)[t]``."""
+    hi = t - lag + 1
+    if hi < 0:
+        return np.nan
+    lo = max(0, hi - window)
+    c = cnt[hi] - cnt[lo]
+    if c >= window and c > 0:
+        return float(_window_sum(clean, lo, hi) / c)
+    return np.nan
+
+
+@njit(cache=True)
+def _ratio_prev(x: FloatArray, clean: FloatArray, cnt: IntArray, t: int, window: int) -> float:
+    """``volume.ratio_to_prev(x, window)[t]``."""
+    base = _mean_at(clean, cnt, t, window, 1)
+    if np.isfinite(base) and base > 0:
+        return float(x[t] / base)
+    return np.nan
+
+
+@njit(cache=True)
+def _sum_at(clean: FloatArray, cnt: IntArray, t: int, window: int) -> float:
+    """``rolling_sum(x, window, window)[t]``."""
+    lo = max(0, t + 1 - window)
+    c = cnt[t + 1] - cnt[lo]
+    if c >= window and c > 0:
+        return float(_window_sum(clean, lo, t + 1))
+    return np.nan
+
+
+@njit(cache=True)
+def _std_at(x: FloatArray, clean: FloatArray, cnt: IntArray, t: int, window: int) -> float:
+    """``rolling_mean_std(x, window, window, 0)[1][t]``."""
+    mean = _mean_at(clean, cnt, t, window, 0)
+    lo = max(0, t + 1 - window)
+    c = cnt[t + 1] - cnt[lo]
+    if not (np.isfinite(mean) and c > 1):
+        return np.nan
+    ok = np.empty(x.shape[0])
+    for i in range(lo, t + 1):
+        ok[i] = 1.0 if np.isfinite(x[i]) else 0.0
+    return float(np.sqrt(_window_sq(clean, lo, t + 1, mean, ok) / (c - 1)))
+
+
+@njit(cache=True)
+def _safe_ratio(num: float, den: float) -> float:
+    """``signed_volume.safe_ratio`` on scalars."""
+    out = np.nan if (np.isnan(num) or np.isnan(den)) else 0.0
+    if np.isfinite(den) and den != 0 and np.isfinite(num):
+        out = num / den
+    return out
+
+
+@njit(cache=True)
+def _events(
+    o: FloatArray,
+    h: FloatArray,
+    lo: FloatArray,
+    c: FloatArray,
+    v: FloatArray,
+    delta: FloatArray,
+    r: FloatArray,
+    move: FloatArray,
+    ints: IntArray,
+    params: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Absorption at extremes, divergence and exhaustion at the last ``memory`` bars (else 0)."""
+    window, lookback, memory = ints[0], ints[1], ints[2]
+    heavy, small, climax, move_sigma = params[0], params[1], params[2], params[3]
+    share, sqrt_lb = params[4], params[5]
+    n = c.shape[0]
+    rng = h - lo
+    cv, nv = _clean_kernel(v)
+    cr, nr = _clean_kernel(rng)
+    cd, nd = _clean_kernel(delta)
+    cl, nl = _clean_kernel(r)
+    ab = np.zeros(n)
+    dv = np.zeros(n)
+    ex = np.zeros(n)
+    for t in range(max(0, n - memory), n):
+        vr = _ratio_prev(v, cv, nv, t, window)
+        rr = _ratio_prev(rng, cr, nr, t, window)
+        evt = 0.0
+        if vr >= heavy and rr <= small:
+            if delta[t] < 0 and c[t] >= o[t]:
+                evt = 1.0
+            elif delta[t] > 0 and c[t] <= o[t]:
+                evt = -1.0
+        hi, _ = max_min_at(h, t, window)
+        _, low = max_min_at(lo, t, window)
+        pos = _safe_ratio(c[t] - low, hi - low)
+        if (evt > 0 and pos <= share) or (evt < 0 and pos >= 1.0 - share):
+            ab[t] = evt
+        chi, clo = max_min_at(c, t, lookback)
+        dsum = _sum_at(cd, nd, t, lookback)
+        if c[t] <= clo and dsum > 0:
+            dv[t] = 1.0
+        elif c[t] >= chi and dsum < 0:
+            dv[t] = -1.0
+        scale = move_sigma * _std_at(r, cl, nl, t, window) * sqrt_lb
+        bar_pos = (c[t] - lo[t]) / rng[t] if rng[t] > 0 else 0.5
+        if vr >= climax:
+            if move[t] <= -scale and bar_pos > 0.5:
+                ex[t] = 1.0
+            elif move[t] >= scale and bar_pos < 0.5:
+                ex[t] = -1.0
+    return ab, dv, ex
+
+
+@njit(cache=True)
+def _flow_ratio(v: FloatArray, delta: FloatArray, window: int) -> float:
+    t = v.shape[0] - 1
+    cd, nd = _clean_kernel(delta)
+    cv, nv = _clean_kernel(v)
+    return _safe_ratio(_sum_at(cd, nd, t, window), _sum_at(cv, nv, t, window))
+
+
+def last_scores(
+    o: FloatArray,
+    h: FloatArray,
+    lo: FloatArray,
+    c: FloatArray,
+    v: FloatArray,
+    delta: FloatArray,
+    r: FloatArray,
+    move: FloatArray,
+    *,
+    window: int,
+    lookback: int,
+    memory: int,
+    params: tuple[float, float, float, float, float],
+    flow_full_ratio: float,
+    weights: tuple[float, float, float, float],
+) -> tuple[float, dict[str, float], float]:
+    """(flow ratio, components, score) of the last bar: ``signals._scores`` at its last element.
+
+    ``params`` = (heavy volume ratio, small range ratio, climax volume ratio, exhaustion move
+    sigmas, at-extreme share); ``r`` = log changes and ``move`` = the prior ``lookback``-bar log
+    move, both from numpy on the same bars; ``weights`` in the order flow, absorption,
+    divergence, exhaustion.
+    """
+    ints = np.array([window, lookback, memory], dtype=np.int64)
+    par = np.array([*params, np.sqrt(lookback)], dtype=np.float64)
+    ab, dv, ex = _events(o, h, lo, c, v, delta, r, move, ints, par)
+    ratio = _flow_ratio(v, delta, window)
+    scaled = ratio / flow_full_ratio
+    flow = min(max(0.0 if np.isnan(scaled) else scaled, -1.0), 1.0)
+    t = c.shape[0] - 1
+    comps = {
+        "flow": float(flow),
+        "absorption": float(recent_at(ab, t, memory)),
+        "divergence": float(recent_at(dv, t, memory)),
+        "exhaustion": float(recent_at(ex, t, memory)),
+    }
+    total = 0.0
+    for w, k in zip(weights, comps, strict=True):
+        total = total + w * comps[k]
+    return float(ratio), comps, total / sum(weights)
+
+
+__all__ = ["last_scores"]
