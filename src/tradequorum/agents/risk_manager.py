@@ -245,7 +245,9 @@ class RiskManagerAgent(Agent):
             return approval
         ev = _evaluation(task, ctx, symbol)
         approval = assess_marked(ctx, symbol, tf, task.params, ev, state, now)
-        save_risk_state(ctx.layout.risk("risk_state"), state)  # memory: always (latch!)
+        # memory: always (latch!); fsynced when the agent keeps its state files (live), only
+        # atomic in fast replay, where the journal (WAL, synchronous=NORMAL) is not fsynced either
+        save_risk_state(ctx.layout.risk("risk_state"), state, durable=ctx.write_state)
         self._record(ctx, symbol, approval)
         return approval
 

@@ -176,8 +176,9 @@ def load_risk_state(path: Path, *, initial_equity: float) -> RiskState:
     return read_model(path, RiskState)
 
 
-def save_risk_state(path: Path, state: RiskState) -> None:
-    write_json_atomic(path, state)
+def save_risk_state(path: Path, state: RiskState, *, durable: bool = True) -> None:
+    """Atomic write; ``durable`` False skips the fsyncs (fast replay: see write_json_atomic)."""
+    write_json_atomic(path, state, durable=durable)
 
 
 __all__ = [

@@ -40,8 +40,14 @@ def dumps(obj: Any) -> str:
     return json.dumps(obj, default=_default, indent=2, sort_keys=True, allow_nan=False)
 
 
-def write_json_atomic(path: Path, obj: Any) -> None:
-    """Write ``obj`` as JSON to ``path`` atomically (temp + fsync + rename + dir fsync)."""
+def write_json_atomic(path: Path, obj: Any, *, durable: bool = True) -> None:
+    """Write ``obj`` as JSON to ``path`` atomically (temp + fsync + rename + dir fsync).
+
+    Every reader sees the old or the new file whole, even if the writer is killed. ``durable``
+    False skips the two fsyncs: still atomic against a killed process (the page cache survives
+    it), not against a power cut — the journal's own level (SQLite WAL, ``synchronous=NORMAL``),
+    for files rewritten every bar in fast replay.
+    """
     text = dumps(obj)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -49,13 +55,15 @@ def write_json_atomic(path: Path, obj: Any) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
-        dfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
+        if durable:
+            dfd = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
