@@ -8,47 +8,31 @@ causal) and the event tables (``index`` / ``confirmed_at`` per event).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
+import numpy as np
 import pandas as pd
 
 from tradequorum.config.smc import SmcConfig
 from tradequorum.core.errors import DataError
-from tradequorum.smc.fvg import FvgSide, fvg_columns, fvg_events, fvg_side
-from tradequorum.smc.htf import compute_htf_bias
-from tradequorum.smc.inputs import F64, BarArrays, atr_sma, frame, to_arrays
-from tradequorum.smc.liquidity import (
-    LiquiditySide,
-    liquidity_columns,
-    liquidity_events,
-    liquidity_side,
-)
-from tradequorum.smc.order_blocks import ObSide, ob_columns, ob_events, ob_side
+from tradequorum.smc.fused import PathOutputs, run_path_kernels
+from tradequorum.smc.fvg import fvg_columns, fvg_events
+from tradequorum.smc.htf import htf_at
+from tradequorum.smc.inputs import F64, BarArrays, frame, to_arrays
+from tradequorum.smc.liquidity import liquidity_columns, liquidity_events
+from tradequorum.smc.order_blocks import ob_columns, ob_events
 from tradequorum.smc.sessions import compute_sessions
-from tradequorum.smc.structure import (
-    StructureArrays,
-    compute_structure,
-    structure_columns,
-    structure_events,
-)
+from tradequorum.smc.structure import structure_columns, structure_events
 from tradequorum.smc.swings import swing_events
-from tradequorum.smc.zones import zones_from_swings
+from tradequorum.smc.zones import zones_from_range
 
 
 @dataclass(frozen=True, slots=True)
-class SmcAnalysis:
-    """Raw outputs of all primitives for one bar window (positions 0..n-1)."""
+class SmcAnalysis(PathOutputs):
+    """Raw outputs of all primitives for one bar window (positions 0..n-1): the path kernels'
+    (``bars``, ``atr``, ``internal``, ``swing``, ``fvg_*``, ``ob_*``, ``buy_side``,
+    ``sell_side``) plus the per-bar ``sessions``, ``zones`` and ``htf`` columns."""
 
-    bars: BarArrays
-    atr: F64
-    internal: StructureArrays
-    swing: StructureArrays
-    fvg_bull: FvgSide
-    fvg_bear: FvgSide
-    ob_bull: ObSide
-    ob_bear: ObSide
-    buy_side: LiquiditySide
-    sell_side: LiquiditySide
     sessions: dict[str, F64]
     zones: dict[str, F64]
     htf: dict[str, F64]
@@ -56,33 +40,12 @@ class SmcAnalysis:
 
 def analyze_arrays(a: BarArrays, cfg: SmcConfig, *, timeframe: str | None = None) -> SmcAnalysis:
     """Run every kernel once (see the module docstring)."""
-    on_close = cfg.break_on == "close"
-    atr = atr_sma(a.high, a.low, a.close, cfg.atr_period)
-    internal = compute_structure(a, cfg.internal_length, on_close)
-    swing = compute_structure(a, cfg.swing_length, on_close)
-    src = internal if cfg.ob_structure == "internal" else swing
-    zk = {"max_age": cfg.zone_max_age, "cap": cfg.zone_capacity}
-    fk = {"min_atr": cfg.fvg_min_atr, "join": cfg.fvg_join_consecutive, **zk}
-    lk = {"tol_atr": cfg.liquidity_tolerance_atr, "sweep_single": cfg.sweep_single_swings, **zk}
-    n = cfg.liquidity_swing_length
+    p = run_path_kernels(a, cfg, timeframe=timeframe)
     return SmcAnalysis(
-        bars=a,
-        atr=atr,
-        internal=internal,
-        swing=swing,
-        fvg_bull=fvg_side(a, atr, bullish=True, **fk),  # type: ignore[arg-type]
-        fvg_bear=fvg_side(a, atr, bullish=False, **fk),  # type: ignore[arg-type]
-        ob_bull=ob_side(a, atr, src.up, src.up_pivot, bullish=True, on_close=on_close, **zk),
-        ob_bear=ob_side(a, atr, src.dn, src.dn_pivot, bullish=False, on_close=on_close, **zk),
-        buy_side=liquidity_side(a, atr, n, buy_side=True, **lk),  # type: ignore[arg-type]
-        sell_side=liquidity_side(a, atr, n, buy_side=False, **lk),  # type: ignore[arg-type]
+        **{f.name: getattr(p, f.name) for f in fields(PathOutputs)},
         sessions=compute_sessions(a, cfg),
-        zones=zones_from_swings(
-            a, swing.swing_high, swing.swing_high_pos, swing.swing_low, swing.swing_low_pos, cfg
-        ),
-        htf=compute_htf_bias(
-            a, cfg.htf_timeframe, cfg.htf_swing_length, on_close=on_close, timeframe=timeframe
-        ),
+        zones=zones_from_range(p.range_high, p.range_low, p.leg, a.close, cfg),
+        htf=htf_at(p.htf, np.arange(len(a))),
     )
 
 
@@ -90,10 +53,15 @@ def analyze(
     bars: pd.DataFrame, cfg: SmcConfig | None = None, *, timeframe: str | None = None
 ) -> SmcAnalysis:
     """Validate ``bars`` (DataError on NaN, bad index, fewer than 3 bars) and run every kernel."""
+    return analyze_arrays(bar_arrays(bars), cfg or SmcConfig(), timeframe=timeframe)
+
+
+def bar_arrays(bars: pd.DataFrame) -> BarArrays:
+    """The bars as arrays, validated (DataError on NaN, bad index, fewer than 3 bars)."""
     a = to_arrays(bars)
     if len(a) < 3:
         raise DataError(f"SMC analysis needs at least 3 bars, got {len(a)}")
-    return analyze_arrays(a, cfg or SmcConfig(), timeframe=timeframe)
+    return a
 
 
 def analysis_frame(r: SmcAnalysis, index: pd.Index) -> pd.DataFrame:
@@ -130,4 +98,11 @@ def analysis_events(r: SmcAnalysis, index: pd.Index) -> dict[str, pd.DataFrame]:
     }
 
 
-__all__ = ["SmcAnalysis", "analysis_events", "analysis_frame", "analyze", "analyze_arrays"]
+__all__ = [
+    "SmcAnalysis",
+    "analysis_events",
+    "analysis_frame",
+    "analyze",
+    "analyze_arrays",
+    "bar_arrays",
+]

@@ -7,6 +7,7 @@ import numpy as np
 from tradequorum.config.smc import SmcConfig
 from tradequorum.core.types import Direction, Evidence
 from tradequorum.smc.analysis import SmcAnalysis
+from tradequorum.smc.signal_inputs import SignalInputs, inputs_from_analysis, tail_start
 
 
 def _last_event(flag: np.ndarray, lookback: int) -> int:
@@ -21,11 +22,11 @@ def _f(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 
 
-def _structure(r: SmcAnalysis, up: bool, lookback: int) -> list[Evidence]:
+def _structure(x: SignalInputs, up: bool, lookback: int) -> list[Evidence]:
     out: list[Evidence] = []
-    for level_name, s in (("internal", r.internal), ("swing", r.swing)):
-        code = s.up if up else s.dn
-        lvl = s.up_level if up else s.dn_level
+    d = "up" if up else "dn"
+    for level_name, p in (("internal", "int"), ("swing", "sw")):
+        code, lvl = x[f"{p}_{d}"], x[f"{p}_{d}_level"]
         for kind, c in (("choch", 2.0), ("bos", 1.0)):
             ago = _last_event(code == c, lookback)
             if ago >= 0:
@@ -35,48 +36,46 @@ def _structure(r: SmcAnalysis, up: bool, lookback: int) -> list[Evidence]:
     return out
 
 
-def _poi(r: SmcAnalysis, up: bool) -> list[Evidence]:
-    cands = (
-        (("order_block", r.ob_bull.hit[0], r.ob_bull.hit[1]),
-         ("breaker_block", r.ob_bear.hit[2], r.ob_bear.hit[3]),
-         ("fvg", r.fvg_bull.hit_top, r.fvg_bull.hit_bottom))
-        if up
-        else (("order_block", r.ob_bear.hit[0], r.ob_bear.hit[1]),
-              ("breaker_block", r.ob_bull.hit[2], r.ob_bull.hit[3]),
-              ("fvg", r.fvg_bear.hit_top, r.fvg_bear.hit_bottom))
-    )  # fmt: skip
+def _poi(x: SignalInputs, up: bool) -> list[Evidence]:
     side = "bullish" if up else "bearish"
-    return [
-        Evidence(kind=k, direction=side, top=float(t[-1]), bottom=float(b[-1]), fresh_touch=True)
-        for k, t, b in cands
-        if np.isfinite(t[-1])
-    ]
+    p = "bull" if up else "bear"
+    out = []
+    for kind, row in (("order_block", "ob"), ("breaker_block", "brk"), ("fvg", "fvg")):
+        top = float(x[f"{p}_{row}_top"][-1])
+        if np.isfinite(top):
+            bottom = float(x[f"{p}_{row}_bottom"][-1])
+            out.append(Evidence(kind=kind, direction=side, top=top, bottom=bottom,
+                                fresh_touch=True))  # fmt: skip
+    return out
 
 
-def collect_evidence(r: SmcAnalysis, cfg: SmcConfig, direction: Direction) -> list[Evidence]:
+def collect_evidence(
+    r: SmcAnalysis | SignalInputs, cfg: SmcConfig, direction: Direction
+) -> list[Evidence]:
     """Context (HTF bias, premium/discount, nearest liquidity) plus the hits of the chosen side;
-    for a neutral signal, the structure and sweeps of both sides."""
-    z = r.zones
+    for a neutral signal, the structure and sweeps of both sides. Reads the last
+    ``signal_lookback + 1`` bars (of an analysis, or of the latest signal's inputs)."""
+    x = r if isinstance(r, SignalInputs) else inputs_from_analysis(r, tail_start(len(r.bars), cfg))
     ev = [
         Evidence(kind="htf_bias", timeframe=cfg.htf_timeframe,
-                 bias=Direction.from_sign(float(r.htf["htf_bias"][-1])).value),
-        Evidence(kind="premium_discount", position=_f(z["position"][-1]),
-                 zone={1.0: "premium", -1.0: "discount"}.get(float(z["zone"][-1]), "equilibrium"),
-                 range_high=_f(z["range_high"][-1]), range_low=_f(z["range_low"][-1]),
-                 ote_lo=_f(z["ote_lo"][-1]), ote_hi=_f(z["ote_hi"][-1])),
-        Evidence(kind="liquidity", buy_side_pool=_f(r.buy_side.frame[4][-1]),
-                 sell_side_pool=_f(r.sell_side.frame[4][-1]), pdh=_f(r.sessions["pdh"][-1]),
-                 pdl=_f(r.sessions["pdl"][-1])),
+                 bias=Direction.from_sign(float(x["htf_bias"][-1])).value),
+        Evidence(kind="premium_discount", position=_f(x["position"][-1]),
+                 zone={1.0: "premium", -1.0: "discount"}.get(float(x["zone"][-1]), "equilibrium"),
+                 range_high=_f(x["range_high"][-1]), range_low=_f(x["range_low"][-1]),
+                 ote_lo=_f(x["ote_lo"][-1]), ote_hi=_f(x["ote_hi"][-1])),
+        Evidence(kind="liquidity", buy_side_pool=_f(x["bsl_pool"][-1]),
+                 sell_side_pool=_f(x["ssl_pool"][-1]), pdh=_f(x["pdh"][-1]),
+                 pdl=_f(x["pdl"][-1])),
     ]  # fmt: skip
     sides = [direction.sign > 0] if direction != Direction.NEUTRAL else [True, False]
     for up in sides:
-        swept = (r.sell_side if up else r.buy_side).frame[2]
+        swept = x["ssl_swept"] if up else x["bsl_swept"]
         ago = _last_event(~np.isnan(swept), cfg.signal_lookback)
         if ago >= 0:
             ev.append(Evidence(kind="liquidity_sweep", side="sell_side" if up else "buy_side",
                                level=_f(swept[-1 - ago]), bars_ago=ago))  # fmt: skip
-        ev.extend(_structure(r, up, cfg.signal_lookback))
-        ev.extend(_poi(r, up))
+        ev.extend(_structure(x, up, cfg.signal_lookback))
+        ev.extend(_poi(x, up))
     return ev
 
 

@@ -182,6 +182,11 @@ def fvg_side(a: BarArrays, atr: F64, *, bullish: bool, min_atr: float, join: boo
     """Run the kernel for one side; the bearish side runs on negated prices and is flipped back."""
     b = a if bullish else a.mirrored()
     r = fvg_side_kernel(b.open, b.high, b.low, b.close, atr, min_atr, join, max_age, cap)
+    return fvg_side_output(r, bullish=bullish)
+
+
+def fvg_side_output(r: tuple[np.ndarray, ...], *, bullish: bool) -> FvgSide:
+    """Wrap the kernel's output; a bearish side (run on negated prices) is flipped back."""
     if bullish:
         return FvgSide(*r)
     neg = [r[0], -r[2], -r[1], r[3], r[4], -r[6], -r[5], -r[8], -r[7]]
@@ -266,4 +271,5 @@ __all__ = [
     "fvg_frame",
     "fvg_side",
     "fvg_side_kernel",
+    "fvg_side_output",
 ]

@@ -75,30 +75,64 @@ def resample_closed(a: BarArrays, htf: str, step_ns: int) -> HtfBars:
     return HtfBars(b, known, b.t_ns)
 
 
+@dataclass(frozen=True, slots=True)
+class HtfState:
+    """The HTF structure per closed HTF bar and the base position at which each becomes known."""
+
+    known_at: I64
+    trend: F64
+    last_high: F64
+    last_low: F64
+
+
+def htf_state(
+    a: BarArrays, htf: str, length: int, *, on_close: bool = True, timeframe: str | None = None
+) -> HtfState | None:
+    """Swing structure of the closed HTF bars; None when there is no HTF information (``htf`` not
+    longer than the base bars, no complete HTF bar, or one bar without a timeframe)."""
+    h = htf_bars(a, htf, timeframe=timeframe)
+    if h is None:
+        return None
+    s = compute_structure(h.bars, length, on_close)
+    return HtfState(h.known_at, s.trend, s.last_high, s.last_low)
+
+
+def htf_bars(a: BarArrays, htf: str, *, timeframe: str | None = None) -> HtfBars | None:
+    """The closed-or-not HTF bars (:func:`resample_closed`), or None when there is no HTF
+    information (see :func:`htf_state`)."""
+    if len(a) < 2 and timeframe is None:
+        return None
+    step = base_step_ns(a, timeframe)
+    if timeframe_seconds(htf) * 1_000_000_000 <= step:
+        return None  # the "higher" timeframe is not higher: no HTF information (bias 0)
+    h = resample_closed(a, htf, step)
+    return h if len(h.bars) else None
+
+
+def htf_at(state: HtfState | None, positions: I64) -> dict[str, F64]:
+    """``htf_bias`` and HTF swing high/low known at the given base positions (bias 0 and NaN
+    levels before the first closed HTF bar, or without HTF information)."""
+    m = len(positions)
+    if state is None:
+        nan = np.full(m, np.nan)
+        return {"htf_swing_high": nan, "htf_swing_low": nan.copy(), "htf_bias": np.zeros(m)}
+    count = np.searchsorted(state.known_at, positions, side="right")
+    seen = count > 0
+    k = np.maximum(count - 1, 0)
+    return {
+        "htf_swing_high": np.where(seen, state.last_high[k], np.nan),
+        "htf_swing_low": np.where(seen, state.last_low[k], np.nan),
+        "htf_bias": np.where(seen, state.trend[k], 0.0),
+    }
+
+
 def compute_htf_bias(
     a: BarArrays, htf: str, length: int, *, on_close: bool = True, timeframe: str | None = None
 ) -> dict[str, F64]:
     """Per base bar: ``htf_bias`` and the HTF swing high/low levels known then (bias 0 and NaN
     levels when ``htf`` is not longer than the base bars)."""
-    m = len(a)
-    out = {k: np.full(m, np.nan) for k in ("htf_swing_high", "htf_swing_low")}
-    out["htf_bias"] = np.zeros(m)
-    if m < 2 and timeframe is None:
-        return out
-    step = base_step_ns(a, timeframe)
-    if timeframe_seconds(htf) * 1_000_000_000 <= step:
-        return out  # the "higher" timeframe is not higher: no HTF information (bias 0)
-    h = resample_closed(a, htf, step)
-    if len(h.bars) == 0:
-        return out
-    s = compute_structure(h.bars, length, on_close)
-    count = np.searchsorted(h.known_at, np.arange(m), side="right")
-    seen = count > 0
-    k = np.maximum(count - 1, 0)
-    out["htf_bias"] = np.where(seen, s.trend[k], 0.0)
-    out["htf_swing_high"] = np.where(seen, s.last_high[k], np.nan)
-    out["htf_swing_low"] = np.where(seen, s.last_low[k], np.nan)
-    return out
+    state = htf_state(a, htf, length, on_close=on_close, timeframe=timeframe)
+    return htf_at(state, np.arange(len(a)))
 
 
 def detect_htf_bias(
@@ -109,4 +143,14 @@ def detect_htf_bias(
     return frame(bars.index, compute_htf_bias(a, htf, length, timeframe=timeframe))
 
 
-__all__ = ["HtfBars", "base_step_ns", "compute_htf_bias", "detect_htf_bias", "resample_closed"]
+__all__ = [
+    "HtfBars",
+    "HtfState",
+    "base_step_ns",
+    "compute_htf_bias",
+    "detect_htf_bias",
+    "htf_at",
+    "htf_bars",
+    "htf_state",
+    "resample_closed",
+]

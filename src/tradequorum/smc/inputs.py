@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -39,6 +40,28 @@ class BarArrays:
         return BarArrays(-self.open, -self.low, -self.high, -self.close, self.volume, self.t_ns)
 
 
+def _columns(bars: pd.DataFrame, name: str) -> list[F64]:
+    """OHLCV as contiguous float64 arrays (DataError on a missing or non-float64 column).
+
+    The usual frame is all float64 in one block: one ``to_numpy`` (a view) and a column take per
+    field, ~10x cheaper than five ``bars[c]`` Series (each deep-copies ``bars.attrs``).
+    """
+    cols = bars.columns
+    missing = [c for c in OHLCV if c not in cols]
+    if missing:
+        raise DataError(f"{name} is missing columns {missing}")
+    if cols.is_unique and all(d == np.float64 for d in bars.dtypes):
+        matrix = bars.to_numpy()
+        return [np.ascontiguousarray(matrix[:, cols.get_loc(c)]) for c in OHLCV]
+    out = []
+    for c in OHLCV:
+        col = bars[c]
+        if col.dtype != np.float64:
+            raise DataError(f"{name} column {c!r} must be float64, got {col.dtype}")
+        out.append(np.ascontiguousarray(col.to_numpy(dtype=np.float64)))
+    return out
+
+
 def to_arrays(bars: pd.DataFrame, *, name: str = "bars") -> BarArrays:
     """Check the bar schema and extract contiguous arrays.
 
@@ -50,26 +73,19 @@ def to_arrays(bars: pd.DataFrame, *, name: str = "bars") -> BarArrays:
     idx = bars.index
     if not isinstance(idx, pd.DatetimeIndex) or idx.tz is None or str(idx.tz) != "UTC":
         ensure_bars(bars, name=name)  # raises with the precise message
-    missing = [c for c in OHLCV if c not in bars.columns]
-    if missing:
-        raise DataError(f"{name} is missing columns {missing}")
-    cols = {}
-    for c in OHLCV:
-        col = bars[c]
-        if col.dtype != np.float64:
-            raise DataError(f"{name} column {c!r} must be float64, got {col.dtype}")
-        cols[c] = np.ascontiguousarray(col.to_numpy(dtype=np.float64))
-    t_ns = np.ascontiguousarray(pd.DatetimeIndex(idx).as_unit("ns").asi8.astype(np.int64))
+    o, h, lo, c, v = _columns(bars, name)
+    dt = cast(pd.DatetimeIndex, idx)  # checked above (ensure_bars raises otherwise)
+    t_ns = np.ascontiguousarray(dt.asi8 if dt.unit == "ns" else dt.as_unit("ns").asi8, np.int64)
     if len(t_ns) > 1 and not (np.diff(t_ns) > 0).all():
         raise DataError(
             f"{name} index must be strictly increasing (duplicates or out-of-order rows)"
         )
-    for c in ("open", "high", "low", "close"):
-        if not np.isfinite(cols[c]).all():
-            raise DataError(f"{name} contains NaN or infinite prices; run the quality check first")
-    if np.isnan(cols["volume"]).any():
+    if not (np.isfinite(o).all() and np.isfinite(h).all() and np.isfinite(lo).all()
+            and np.isfinite(c).all()):  # fmt: skip
+        raise DataError(f"{name} contains NaN or infinite prices; run the quality check first")
+    if np.isnan(v).any():
         raise DataError(f"{name} contains NaN volume; run the quality check first")
-    return BarArrays(cols["open"], cols["high"], cols["low"], cols["close"], cols["volume"], t_ns)
+    return BarArrays(o, h, lo, c, v, t_ns)
 
 
 @njit(cache=True)

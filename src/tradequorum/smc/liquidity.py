@@ -138,6 +138,11 @@ def liquidity_side(a: BarArrays, atr: F64, length: int, *, buy_side: bool, tol_a
     f, ev = liquidity_side_kernel(
         b.high, b.close, sh, shp, atr, tol_atr, sweep_single, max_age, cap
     )
+    return liquidity_side_output(f, ev, buy_side=buy_side)
+
+
+def liquidity_side_output(f: np.ndarray, ev: np.ndarray, *, buy_side: bool) -> LiquiditySide:
+    """Wrap fresh kernel output; the sell side (negated prices) is flipped back in place."""
     if not buy_side:
         f[1:] = -f[1:]
         ev[2] = -ev[2]
@@ -231,4 +236,5 @@ __all__ = [
     "liquidity_frame",
     "liquidity_side",
     "liquidity_side_kernel",
+    "liquidity_side_output",
 ]

@@ -160,6 +160,11 @@ def ob_side(a: BarArrays, atr: F64, brk: F64, brk_piv: I64, *, bullish: bool, on
     f, hit, ev = ob_side_kernel(
         b.open, b.high, b.low, b.close, b.volume, atr, brk, brk_piv, on_close, max_age, cap
     )
+    return ob_side_output(f, hit, ev, bullish=bullish)
+
+
+def ob_side_output(f: np.ndarray, hit: np.ndarray, ev: np.ndarray, *, bullish: bool) -> ObSide:
+    """Wrap fresh kernel output; a bearish side (negated prices) is flipped back in place."""
     if not bullish:
         for arr, (i, j) in ((f, (1, 2)), (f, (7, 8)), (f, (9, 10)), (hit, (0, 1)), (hit, (2, 3)),
                             (ev, (2, 3))):  # fmt: skip
@@ -246,4 +251,5 @@ __all__ = [
     "ob_frame",
     "ob_side",
     "ob_side_kernel",
+    "ob_side_output",
 ]

@@ -81,11 +81,18 @@ def day_week_ids(t_ns: I64) -> tuple[I64, I64, I64, I64]:
     return day, day * DAY_NS, week, (week * 7 - 3) * DAY_NS
 
 
+def previous_day(a: BarArrays) -> tuple[F64, F64]:
+    """Previous UTC day's high and low per bar (``pdh``, ``pdl``), as in :func:`compute_sessions`."""
+    day = a.t_ns // DAY_NS
+    _rh, _rl, pdh, pdl = period_levels(day, day * DAY_NS, a.t_ns, a.high, a.low)
+    return pdh, pdl
+
+
 def compute_sessions(a: BarArrays, cfg: SmcConfig) -> dict[str, F64]:
     """All periodic levels as arrays (see :func:`detect_sessions` for the names)."""
     out: dict[str, F64] = {}
-    day, dstart, week, wstart = day_week_ids(a.t_ns)
-    _rh, _rl, out["pdh"], out["pdl"] = period_levels(day, dstart, a.t_ns, a.high, a.low)
+    _day, _dstart, week, wstart = day_week_ids(a.t_ns)
+    out["pdh"], out["pdl"] = previous_day(a)
     _rh, _rl, out["pwh"], out["pwl"] = period_levels(week, wstart, a.t_ns, a.high, a.low)
     code = np.zeros(len(a))
     run_h = np.full(len(a), np.nan)
@@ -112,4 +119,11 @@ def detect_sessions(bars: pd.DataFrame, cfg: SmcConfig | None = None) -> pd.Data
     return frame(bars.index, compute_sessions(a, cfg or SmcConfig()))
 
 
-__all__ = ["compute_sessions", "day_week_ids", "detect_sessions", "period_levels", "session_ids"]
+__all__ = [
+    "compute_sessions",
+    "day_week_ids",
+    "detect_sessions",
+    "period_levels",
+    "previous_day",
+    "session_ids",
+]

@@ -27,8 +27,15 @@ from numba import njit
 
 from tradequorum.config.smc import SmcConfig
 from tradequorum.core.types import Direction, Evidence, Signal
-from tradequorum.smc.analysis import SmcAnalysis, analyze
+from tradequorum.smc.analysis import SmcAnalysis, analyze, bar_arrays
 from tradequorum.smc.inputs import F64
+from tradequorum.smc.signal_inputs import (
+    ROW,
+    SignalInputs,
+    inputs_from_analysis,
+    latest_inputs,
+    tail_start,
+)
 
 COLUMNS = ("direction", "confidence", "stop", "entry_lo", "entry_hi", "target")
 
@@ -81,63 +88,85 @@ def side_kernel(
     return conf, ok, e_lo, e_hi, stop, tgt
 
 
-def _first_hit(*pairs: tuple[F64, F64]) -> np.ndarray:
-    """Stack (top, bottom) of the first POI kind that was hit at each bar."""
-    top = np.full(len(pairs[0][0]), np.nan)
-    bot = top.copy()
-    for t_, b_ in pairs:
-        take = np.isnan(top) & ~np.isnan(t_)
-        top = np.where(take, t_, top)
-        bot = np.where(take, b_, bot)
-    return np.vstack([top, bot])
+_BULL_POI = ROW["bull_ob_top"]  # ob, breaker, fvg: (top, bottom) pairs, bearish mirrored after
+_BEAR_POI = ROW["bear_ob_top"]
+_HIGH, _LOW, _CLOSE, _ATR, _BIAS = (
+    ROW["high"],
+    ROW["low"],
+    ROW["close"],
+    ROW["atr"],
+    ROW["htf_bias"],
+)
+_POS, _LEG, _OTE_LO, _OTE_HI = ROW["position"], ROW["leg"], ROW["ote_lo"], ROW["ote_hi"]
+_BULL_EV = (ROW["ssl_swept"], ROW["int_up"], ROW["sw_up"])
+_BEAR_EV = (ROW["bsl_swept"], ROW["int_dn"], ROW["sw_dn"])
+_BULL_TG = (ROW["bsl_pool"], ROW["bsl_single"], ROW["pdh"], ROW["range_high"])
+_BEAR_TG = (ROW["ssl_pool"], ROW["ssl_single"], ROW["pdl"], ROW["range_low"])
 
 
-def side_inputs(r: SmcAnalysis, bullish: bool) -> dict[str, np.ndarray]:
-    """The kernel's inputs for one side; the short side in negated prices."""
+@njit(cache=True)
+def side_inputs(x: np.ndarray, bullish: bool):  # type: ignore[no-untyped-def]  # pragma: no cover - numba
+    """The :func:`side_kernel` inputs for one side from the :data:`ROWS` matrix ``x``; the short
+    side in negated prices. POI: the first of order block, breaker, FVG hit at the bar."""
+    k = x.shape[1]
     s = 1.0 if bullish else -1.0
-    i_, w_ = r.internal, r.swing
-    z = r.zones
-    a = r.bars
-    if bullish:
-        ev = (r.sell_side.frame[2], i_.up, w_.up)
-        poi = _first_hit(
-            (r.ob_bull.hit[0], r.ob_bull.hit[1]),
-            (r.ob_bear.hit[2], r.ob_bear.hit[3]),
-            (r.fvg_bull.hit_top, r.fvg_bull.hit_bottom),
-        )
-        ote = np.vstack(
-            [
-                np.where(z["leg"] > 0, z["ote_lo"], np.nan),
-                np.where(z["leg"] > 0, z["ote_hi"], np.nan),
-            ]
-        )
-        tg = [r.buy_side.frame[4], r.buy_side.frame[5], r.sessions["pdh"], z["range_high"]]
-        low, zone_ok = a.low, z["position"] < 0.5
-    else:
-        ev = (r.buy_side.frame[2], i_.dn, w_.dn)
-        hits = _first_hit(
-            (r.ob_bear.hit[0], r.ob_bear.hit[1]),
-            (r.ob_bull.hit[2], r.ob_bull.hit[3]),
-            (r.fvg_bear.hit_top, r.fvg_bear.hit_bottom),
-        )
-        poi = np.vstack([-hits[1], -hits[0]])
-        bear = z["leg"] < 0
-        ote = np.vstack(
-            [np.where(bear, -z["ote_hi"], np.nan), np.where(bear, -z["ote_lo"], np.nan)]
-        )
-        tg = [-r.sell_side.frame[4], -r.sell_side.frame[5], -r.sessions["pdl"], -z["range_low"]]
-        low, zone_ok = -a.high, z["position"] > 0.5
-    flags = np.vstack(
-        [
-            (s * r.htf["htf_bias"] > 0).astype(np.float64),
-            (~np.isnan(ev[0])).astype(np.float64),
-            ((ev[1] == 2.0) | (ev[2] == 2.0)).astype(np.float64),
-            ((ev[1] == 1.0) | (ev[2] == 1.0)).astype(np.float64),
-            zone_ok.astype(np.float64),
-        ]
-    )
-    return {"flags": flags, "poi": poi, "ote": ote, "low": low, "close": s * a.close,
-            "targets": np.vstack(tg)}  # fmt: skip
+    base = _BULL_POI if bullish else _BEAR_POI
+    ev = _BULL_EV if bullish else _BEAR_EV
+    tg = _BULL_TG if bullish else _BEAR_TG
+    flags = np.zeros((5, k))
+    poi = np.full((2, k), np.nan)
+    ote = np.full((2, k), np.nan)
+    targets = np.empty((4, k))
+    low = x[_LOW].copy() if bullish else -x[_HIGH]
+    for t in range(k):
+        top = np.nan
+        bot = np.nan
+        for j in range(3):
+            if np.isnan(top) and not np.isnan(x[base + 2 * j, t]):
+                top, bot = x[base + 2 * j, t], x[base + 2 * j + 1, t]
+        if bullish:
+            poi[0, t], poi[1, t] = top, bot
+            if x[_LEG, t] > 0:
+                ote[0, t], ote[1, t] = x[_OTE_LO, t], x[_OTE_HI, t]
+        else:
+            poi[0, t], poi[1, t] = -bot, -top
+            if x[_LEG, t] < 0:
+                ote[0, t], ote[1, t] = -x[_OTE_HI, t], -x[_OTE_LO, t]
+        for r in range(4):
+            targets[r, t] = x[tg[r], t] if bullish else -x[tg[r], t]
+        flags[0, t] = 1.0 if s * x[_BIAS, t] > 0 else 0.0
+        flags[1, t] = 0.0 if np.isnan(x[ev[0], t]) else 1.0
+        flags[2, t] = 1.0 if (x[ev[1], t] == 2.0 or x[ev[2], t] == 2.0) else 0.0
+        flags[3, t] = 1.0 if (x[ev[1], t] == 1.0 or x[ev[2], t] == 1.0) else 0.0
+        zone_ok = x[_POS, t] < 0.5 if bullish else x[_POS, t] > 0.5
+        flags[4, t] = 1.0 if zone_ok else 0.0
+    return flags, poi, ote, low, s * x[_CLOSE], targets
+
+
+@njit(cache=True)
+def signal_kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - numba
+    x: np.ndarray, w: F64, lookback: int, buffer_atr: float, min_conf: float, require: bool
+):
+    """Rows direction, confidence, stop, entry_lo, entry_hi, target, bull score, bear score."""
+    k = x.shape[1]
+    fl, poi, ote, low, close, tg = side_inputs(x, True)
+    bc, bok, blo, bhi, bst, btg = side_kernel(fl, poi, ote, low, close, x[_ATR], tg, w, lookback,
+                                              buffer_atr)  # fmt: skip
+    fl, poi, ote, low, close, tg = side_inputs(x, False)
+    sc, sok, slo, shi, sst, stg = side_kernel(fl, poi, ote, low, close, x[_ATR], tg, w, lookback,
+                                              buffer_atr)  # fmt: skip
+    out = np.full((8, k), np.nan)
+    for t in range(k):
+        bull = bc[t] >= min_conf and (bok[t] > 0 or not require) and bc[t] > sc[t]
+        bear = sc[t] >= min_conf and (sok[t] > 0 or not require) and sc[t] > bc[t]
+        out[0, t] = 1.0 if bull else (-1.0 if bear else 0.0)
+        out[1, t] = bc[t] if bull else (sc[t] if bear else 0.0)
+        if bull:
+            out[2, t], out[3, t], out[4, t], out[5, t] = bst[t], blo[t], bhi[t], btg[t]
+        elif bear:
+            out[2, t], out[3, t], out[4, t], out[5, t] = -sst[t], -shi[t], -slo[t], -stg[t]
+        out[6, t], out[7, t] = bc[t], sc[t]
+    return out
 
 
 def _weights(cfg: SmcConfig) -> F64:
@@ -145,32 +174,17 @@ def _weights(cfg: SmcConfig) -> F64:
     return np.array([w.htf_bias, w.sweep, w.choch, w.bos, w.zone, w.poi], dtype=np.float64)
 
 
+def signal_from_inputs(x: SignalInputs, cfg: SmcConfig) -> dict[str, F64]:
+    """The signal columns (see :data:`COLUMNS`) plus ``bull_score``/``bear_score`` as arrays
+    over the bars of ``x``."""
+    out = signal_kernel(x.data, _weights(cfg), cfg.signal_lookback, cfg.stop_buffer_atr,
+                        cfg.min_confidence, cfg.require_structure)  # fmt: skip
+    return dict(zip((*COLUMNS, "bull_score", "bear_score"), out, strict=True))
+
+
 def signal_arrays(r: SmcAnalysis, cfg: SmcConfig) -> dict[str, F64]:
     """The signal columns (see :data:`COLUMNS`) as arrays, from an analysis."""
-    out = {}
-    for name, bullish in (("bull", True), ("bear", False)):
-        x = side_inputs(r, bullish)
-        out[name] = side_kernel(
-            x["flags"], x["poi"], x["ote"], x["low"], x["close"], r.atr, x["targets"],
-            _weights(cfg), cfg.signal_lookback, cfg.stop_buffer_atr,
-        )  # fmt: skip
-    bc, bok, blo, bhi, bst, btg = out["bull"]
-    sc, sok, slo, shi, sst, stg = out["bear"]
-    gate_b = bok > 0 if cfg.require_structure else np.ones(len(bc), bool)
-    gate_s = sok > 0 if cfg.require_structure else np.ones(len(sc), bool)
-    bull = (bc >= cfg.min_confidence) & gate_b & (bc > sc)
-    bear = (sc >= cfg.min_confidence) & gate_s & (sc > bc)
-    nan = np.full(len(bc), np.nan)
-    return {
-        "direction": np.where(bull, 1.0, np.where(bear, -1.0, 0.0)),
-        "confidence": np.where(bull, bc, np.where(bear, sc, 0.0)),
-        "stop": np.where(bull, bst, np.where(bear, -sst, nan)),
-        "entry_lo": np.where(bull, blo, np.where(bear, -shi, nan)),
-        "entry_hi": np.where(bull, bhi, np.where(bear, -slo, nan)),
-        "target": np.where(bull, btg, np.where(bear, -stg, nan)),
-        "bull_score": bc,
-        "bear_score": sc,
-    }
+    return signal_from_inputs(inputs_from_analysis(r), cfg)
 
 
 def compute_signal_frame(
@@ -196,15 +210,22 @@ def latest_signal(
     analysis: SmcAnalysis | None = None,
 ) -> Signal:
     """The signal of the last bar, equal to the last row of :func:`compute_signal_frame`, with its
-    evidence list."""
+    evidence list.
+
+    Without ``analysis``, the path-dependent kernels run over the whole window and the score and
+    evidence only on the last ``signal_lookback + 1`` bars they read (see
+    :mod:`tradequorum.smc.signal_inputs`); the result is the same to the last bit."""
     from tradequorum.smc.evidence import collect_evidence
 
     cfg = cfg or SmcConfig()
-    r = analysis if analysis is not None else analyze(bars, cfg, timeframe=timeframe)
-    arrs = signal_arrays(r, cfg)
+    if analysis is not None:
+        x = inputs_from_analysis(analysis, tail_start(len(analysis.bars), cfg))
+    else:
+        x = latest_inputs(bar_arrays(bars), cfg, timeframe=timeframe)
+    arrs = signal_from_inputs(x, cfg)
     row = {c: float(arrs[c][-1]) for c in COLUMNS}
     direction = Direction.from_sign(row["direction"])
-    evidence: list[Evidence] = collect_evidence(r, cfg, direction)
+    evidence: list[Evidence] = collect_evidence(x, cfg, direction)
     entry = None
     lo, hi = _positive(row["entry_lo"]), _positive(row["entry_hi"])
     if lo is not None and hi is not None:
@@ -224,4 +245,13 @@ def latest_signal(
     )
 
 
-__all__ = ["COLUMNS", "compute_signal_frame", "latest_signal", "side_kernel", "signal_arrays"]
+__all__ = [
+    "COLUMNS",
+    "compute_signal_frame",
+    "latest_signal",
+    "side_inputs",
+    "side_kernel",
+    "signal_arrays",
+    "signal_from_inputs",
+    "signal_kernel",
+]

@@ -47,14 +47,12 @@ def range_kernel(
     return rh, rl, leg
 
 
-def zones_from_swings(
-    a: BarArrays, sh: F64, sh_pos: I64, sl: F64, sl_pos: I64, cfg: SmcConfig
-) -> dict[str, F64]:
-    """Range, equilibrium, position, zone (+1 premium, -1 discount), leg, OTE band, ``in_ote``."""
-    rh, rl, leg = range_kernel(a.high, a.low, sh, sh_pos, sl, sl_pos)
+def zones_from_range(rh: F64, rl: F64, leg: F64, close: F64, cfg: SmcConfig) -> dict[str, F64]:
+    """Range, equilibrium, position, zone (+1 premium, -1 discount), leg, OTE band, ``in_ote``
+    from the range kernel's output; elementwise, so a slice of bars gives the same values."""
     width = rh - rl
     ok = width > 0
-    pos = np.where(ok, (a.close - rl) / np.where(ok, width, 1.0), np.nan)
+    pos = np.where(ok, (close - rl) / np.where(ok, width, 1.0), np.nan)
     bull, bear = ok & (leg > 0), ok & (leg < 0)
     lo = np.where(bull, rh - cfg.ote_high * width, np.where(bear, rl + cfg.ote_low * width, np.nan))
     hi = np.where(bull, rh - cfg.ote_low * width, np.where(bear, rl + cfg.ote_high * width, np.nan))
@@ -67,8 +65,16 @@ def zones_from_swings(
         "leg": leg,
         "ote_lo": lo,
         "ote_hi": hi,
-        "in_ote": ((a.close >= lo) & (a.close <= hi)).astype(np.float64),
+        "in_ote": ((close >= lo) & (close <= hi)).astype(np.float64),
     }
+
+
+def zones_from_swings(
+    a: BarArrays, sh: F64, sh_pos: I64, sl: F64, sl_pos: I64, cfg: SmcConfig
+) -> dict[str, F64]:
+    """Range, equilibrium, position, zone (+1 premium, -1 discount), leg, OTE band, ``in_ote``."""
+    rh, rl, leg = range_kernel(a.high, a.low, sh, sh_pos, sl, sl_pos)
+    return zones_from_range(rh, rl, leg, a.close, cfg)
 
 
 def compute_zones(a: BarArrays, cfg: SmcConfig) -> dict[str, F64]:
@@ -83,4 +89,4 @@ def detect_zones(bars: pd.DataFrame, cfg: SmcConfig | None = None) -> pd.DataFra
     return frame(bars.index, compute_zones(a, cfg or SmcConfig()))
 
 
-__all__ = ["compute_zones", "detect_zones", "range_kernel", "zones_from_swings"]
+__all__ = ["compute_zones", "detect_zones", "range_kernel", "zones_from_range", "zones_from_swings"]
