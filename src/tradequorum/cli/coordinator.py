@@ -15,6 +15,9 @@ from tradequorum.config.settings import CONFIG_FILE, Settings, load_settings
 from tradequorum.core.errors import TradeQuorumError
 from tradequorum.state.layout import HomeLayout
 
+#: catch-up passes at start-up before the scheduler takes over (bounded: a symbol whose feed
+#: lags would otherwise keep the same bars to do forever)
+CATCH_UP_PASSES = 3
 HOME = typer.Option(None, "--home", help="home folder (default: the configuration's home)")
 
 
@@ -214,9 +217,14 @@ def _run(home: Path | None, console: Console) -> None:
     layout.create()
     configure_logging(layout.logs)
     clock = SystemClock()
-    caught = catch_up(settings, clock.now())
+    caught = 0
+    for _ in range(CATCH_UP_PASSES):  # bars that closed during a long catch-up: one more pass
+        n = catch_up(settings, clock.now())
+        caught += n
+        if n == 0:
+            break
     if caught:
-        console.print(f"caught up {caught} bars stored since the last completed one")
+        console.print(f"caught up {caught} bars since the last completed one")
     from tradequorum.data.store import ParquetStore
 
     market = StoreMarketView(
