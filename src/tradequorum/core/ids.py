@@ -8,11 +8,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 import pandas as pd
 
 PREFIXES = ("WF", "DEC", "TASK", "ESC", "NOT", "ORD", "FILL", "APR")
 _ID_RE = re.compile(r"^(?P<prefix>[A-Z]+)-(?P<day>\d{8})-(?P<n>\d{3,})$")
+
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_DAY_NS = 86_400 * 10**9
+
+
+def utc_day(ts: pd.Timestamp) -> str:
+    """``YYYYMMDD`` of the UTC day of a tz-aware ``ts`` (from its epoch nanoseconds)."""
+    if ts.tzinfo is None:
+        raise ValueError(f"timestamp {ts!r} has no time zone")
+    return date.fromordinal(_EPOCH_ORDINAL + ts.value // _DAY_NS).strftime("%Y%m%d")
 
 
 def format_id(prefix: str, day: pd.Timestamp, n: int) -> str:
@@ -43,10 +55,12 @@ class IdSequence:
     counters: dict[str, int] = field(default_factory=dict)
 
     def next(self, prefix: str, now: pd.Timestamp) -> str:
-        key = f"{prefix}-{now.tz_convert('UTC'):%Y%m%d}"
+        if prefix not in PREFIXES:
+            raise ValueError(f"unknown id prefix {prefix!r}")
+        key = f"{prefix}-{utc_day(now)}"
         n = self.counters.get(key, 0) + 1
         self.counters[key] = n
-        return format_id(prefix, now, n)
+        return f"{key}-{n:03d}"  # format_id's shape, without converting the time twice
 
 
-__all__ = ["PREFIXES", "IdSequence", "client_order_id", "format_id", "parse_id"]
+__all__ = ["PREFIXES", "IdSequence", "client_order_id", "format_id", "parse_id", "utc_day"]

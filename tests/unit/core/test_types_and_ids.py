@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from tradequorum.core.ids import IdSequence, client_order_id, parse_id
+from tradequorum.core.ids import IdSequence, client_order_id, format_id, parse_id, utc_day
 from tradequorum.core.types import Direction, Signal
 
 
@@ -37,3 +39,15 @@ def test_id_sequence_is_day_scoped_and_parses() -> None:
     assert seq.next("DEC", t + pd.Timedelta(days=1)) == "DEC-20240306-001"
     assert parse_id(a) == ("DEC", "20240305", 1)
     assert client_order_id(a) == "TQ-DEC-20240305-001-0"
+
+
+@given(
+    ns=st.integers(-(10**18), 4 * 10**18),
+    tz=st.sampled_from(["UTC", "Asia/Tokyo", "America/New_York", "Europe/London"]),
+)
+def test_id_day_equals_the_utc_calendar_day_in_any_zone(ns: int, tz: str) -> None:
+    ts = pd.Timestamp(ns, tz="UTC").tz_convert(tz)
+    assert utc_day(ts) == f"{ts.tz_convert('UTC'):%Y%m%d}"
+    seq = IdSequence()
+    assert seq.next("DEC", ts) == format_id("DEC", ts, 1)
+    assert seq.next("DEC", ts) == format_id("DEC", ts, 2)
