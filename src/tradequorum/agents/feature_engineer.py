@@ -13,6 +13,7 @@ Actions
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -71,6 +72,11 @@ def registry_for(settings: Settings, timeframe: str) -> FeatureRegistry:
     )
 
 
+def _max_warmup(reg: FeatureRegistry, names: Sequence[str]) -> int:
+    key = tuple(names)
+    return reg.derived(("max_warmup", key), lambda: max(map(reg.warmup, key), default=0))
+
+
 class RegistryCache:
     """The live registry per timeframe, rebuilt only when its inputs change (one per agent).
 
@@ -82,11 +88,9 @@ class RegistryCache:
         self._entries: dict[str, tuple[tuple[Any, ...], FeatureRegistry]] = {}
 
     def get(self, settings: Settings, timeframe: str) -> FeatureRegistry:
-        key = (
-            tuple(settings.htf_timeframes),
-            settings.microstructure.model_dump(),
-            settings.smc.model_dump(),
-        )
+        # frozen settings sections: equal by value (a reloaded config builds a fresh registry
+        # only if a section it reads differs)
+        key = (tuple(settings.htf_timeframes), settings.microstructure, settings.smc)
         hit = self._entries.get(timeframe)
         if hit is not None and hit[0] == key:
             return hit[1]
@@ -147,7 +151,7 @@ class FeatureEngineerAgent(Agent):
             # the matrix's last row, each feature computed on the rows it needs only
             ensure_bars(bars)
             last = compute_last_row(bars, reg, names)
-            warm = max((reg.warmup(n) for n in names), default=0)
+            warm = _max_warmup(reg, names)
             out[sym] = FeatureSnapshot(
                 timestamp=str(bars.index[-1]),
                 timeframe=tf,

@@ -14,7 +14,7 @@ import pandas as pd
 
 from tradequorum.core.bars import FloatArray
 from tradequorum.features.registry import FeatureRegistry, FeatureSpec
-from tradequorum.features.shared import BarArrays
+from tradequorum.features.shared import BarArrays, memoized
 from tradequorum.features.shared import index_i8 as _open_ns
 
 SESSIONS: dict[str, tuple[int, int]] = {"asia": (0, 8), "london": (7, 16), "new_york": (13, 21)}
@@ -26,12 +26,21 @@ _ROW: dict[str, Any] = {"arrays": True, "lookback": 0}
 
 
 def _minute_of_day(bars: Bars) -> FloatArray:
-    return ((_open_ns(bars) // 60_000_000_000) % 1440).astype(np.float64)
+    """Minute of the UTC day of each open time (shared by the features of one build)."""
+    return memoized(
+        bars,
+        ("minute_of_day",),
+        lambda: ((_open_ns(bars) // 60_000_000_000) % 1440).astype(np.float64),
+    )
 
 
 def _day_of_week(bars: Bars) -> FloatArray:
-    days = _open_ns(bars) // 86_400_000_000_000
-    return ((days + 3) % 7).astype(np.float64)  # 1970-01-01 was a Thursday (Monday = 0)
+    """Day of the week, Monday = 0 (1970-01-01 was a Thursday); shared within one build."""
+    return memoized(
+        bars,
+        ("day_of_week",),
+        lambda: ((_open_ns(bars) // 86_400_000_000_000 + 3) % 7).astype(np.float64),
+    )
 
 
 def _cyclic(values: FloatArray, period: float, wave: Any) -> FloatArray:

@@ -19,6 +19,7 @@ with the full build on real and synthetic bars (gaps, NaN volumes, short windows
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from typing import TypeGuard
 
@@ -31,6 +32,8 @@ from tradequorum.features.matrix import check_requires, output_columns, requeste
 from tradequorum.features.registry import FeatureRegistry, FeatureSpec
 from tradequorum.features.shared import BarArrays, shared_build
 
+_ALL = sys.maxsize  # "every row" before capping at the number of bars
+
 
 def _rows_read(spec: FeatureSpec, need: int, n: int) -> int:
     """Rows of bars (and of each dependency) ``spec`` must see to produce its last ``need``."""
@@ -39,16 +42,25 @@ def _rows_read(spec: FeatureSpec, need: int, n: int) -> int:
     return n
 
 
-def _needs(specs: list[FeatureSpec], wanted: list[str], rows: int, n: int) -> dict[str, int]:
-    """How many trailing values of each feature are used (dependents before dependencies)."""
+def _needs(specs: list[FeatureSpec], wanted: list[str], rows: int) -> dict[str, int]:
+    """How many trailing values of each feature are used, for any number of bars (``_ALL``:
+    every one; callers cap at the bars they have, which is the same as capping every step)."""
     need = dict.fromkeys((s.name for s in specs), 0)
     for name in wanted:
-        need[name] = max(need[name], min(rows, n))
+        need[name] = max(need[name], rows)
     for spec in reversed(specs):  # resolve order puts dependencies first
-        k = _rows_read(spec, need[spec.name], n)
+        k = _rows_read(spec, need[spec.name], _ALL)
         for d in spec.depends_on:
             need[d] = max(need[d], k)
     return need
+
+
+def _plan(
+    registry: FeatureRegistry, wanted: list[str], rows: int
+) -> tuple[list[FeatureSpec], dict[str, int]]:
+    """Specs in dependency order and how many trailing values of each are used."""
+    specs = registry.resolve(wanted)
+    return specs, _needs(specs, wanted, rows)
 
 
 class _Tails:
@@ -95,15 +107,16 @@ def compute_tail_columns(
     if n == 0 or rows < 1:
         raise DataError("the last-row feature path needs at least one bar and one row")
     wanted = list(names)
-    specs = registry.resolve(wanted)
-    need = _needs(specs, wanted, rows, n)
+    specs, need = registry.derived(
+        ("last_rows_plan", tuple(wanted), rows), lambda: _plan(registry, wanted, rows)
+    )
     tails = _Tails(bars)
     cols: dict[str, FloatArray] = {}
     with shared_build():  # DataFrame reads and HTF aggregates shared, as in the matrix build
         for spec in specs:
             if spec.requires:
                 check_requires(spec, tails.full.positions)
-            cols.update(_evaluate(spec, bars, tails, cols, need[spec.name]))
+            cols.update(_evaluate(spec, bars, tails, cols, min(need[spec.name], n)))
     last = min(rows, n)  # a requested feature may also feed a transform (more rows computed)
     return {c: v[-last:] for c, v in requested_columns(registry, wanted, cols).items()}
 

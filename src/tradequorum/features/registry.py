@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,7 @@ from tradequorum.core.bars import FloatArray
 from tradequorum.core.errors import DataError
 from tradequorum.features.shared import BarArrays
 
+T = TypeVar("T")
 FeatureOutput = FloatArray | Mapping[str, FloatArray] | pd.DataFrame
 FeatureFn = Callable[[pd.DataFrame, Mapping[str, FloatArray], Mapping[str, Any]], FeatureOutput]
 LastFn = Callable[[BarArrays, Mapping[str, FloatArray], Mapping[str, Any]], float]
@@ -105,10 +106,9 @@ class FeatureRegistry:
 
     def __init__(self, specs: Iterable[FeatureSpec] = ()) -> None:
         self._specs: dict[str, FeatureSpec] = {}
-        # feature hashes by requested names; cleared by `register` (specs are frozen, and their
-        # params are part of the spec: replacing a feature goes through `register`)
-        self._hashes: dict[tuple[str, ...], str] = {}
-        self._warmups: dict[str, int] = {}
+        # values derived from the specs alone, cleared by `register` (specs are frozen, their
+        # params part of the spec: changing a feature goes through `register`)
+        self._derived: dict[Hashable, Any] = {}
         for s in specs:
             self.register(s)
 
@@ -125,9 +125,18 @@ class FeatureRegistry:
             if dep_spec.multi_output:
                 raise DataError(f"feature {spec.name!r} cannot depend on multi-output {dep!r}")
         self._specs[spec.name] = spec
-        self._hashes.clear()
-        self._warmups.clear()
+        self._derived.clear()
         return spec
+
+    def derived(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()`` once per ``key`` and registry state, for values that depend on the
+        registered specs only (dependency order, warm-ups, hashes, last-row plans). Live agents
+        ask for them every bar; :meth:`register` forgets them all."""
+        if key in self._derived:
+            return self._derived[key]  # type: ignore[no-any-return]
+        out = compute()
+        self._derived[key] = out
+        return out
 
     def __contains__(self, name: object) -> bool:
         return name in self._specs
@@ -163,6 +172,10 @@ class FeatureRegistry:
 
     def resolve(self, names: Iterable[str]) -> list[FeatureSpec]:
         """Specs for ``names`` plus their dependencies, dependencies first."""
+        wanted = tuple(names)
+        return list(self.derived(("resolve", wanted), lambda: tuple(self._resolve(wanted))))
+
+    def _resolve(self, names: tuple[str, ...]) -> list[FeatureSpec]:
         order: list[FeatureSpec] = []
         seen: set[str] = set()
 
@@ -183,13 +196,11 @@ class FeatureRegistry:
 
     def warmup(self, name: str) -> int:
         """Effective warm-up: the feature's own plus the longest of its dependencies'."""
-        hit = self._warmups.get(name)
-        if hit is not None:
-            return hit
+        return self.derived(("warmup", name), lambda: self._warmup(name))
+
+    def _warmup(self, name: str) -> int:
         spec = self.get(name)
-        out = spec.warmup_bars + max((self.warmup(d) for d in spec.depends_on), default=0)
-        self._warmups[name] = out
-        return out
+        return spec.warmup_bars + max((self.warmup(d) for d in spec.depends_on), default=0)
 
     def feature_hash(self, names: Iterable[str]) -> str:
         """SHA-256 (16 hex) of the identities of ``names`` and their dependencies, in order.
@@ -197,14 +208,12 @@ class FeatureRegistry:
         Computed once per registry state and names (live agents ask every bar).
         """
         wanted = tuple(names)
-        hit = self._hashes.get(wanted)
-        if hit is not None:
-            return hit
+        return self.derived(("hash", wanted), lambda: self._hash(wanted))
+
+    def _hash(self, wanted: tuple[str, ...]) -> str:
         ids = [s.identity() for s in self.resolve(wanted)]
         payload = json.dumps({"features": list(wanted), "specs": ids}, sort_keys=True)
-        digest = hashlib.sha256(payload.encode()).hexdigest()[:16]
-        self._hashes[wanted] = digest
-        return digest
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
 __all__ = ["FeatureFn", "FeatureOutput", "FeatureRegistry", "FeatureSpec", "LastFn"]

@@ -55,7 +55,7 @@ class BarArrays:
     @classmethod
     def from_frame(cls, bars: pd.DataFrame) -> BarArrays:
         """Views of a valid bars frame (one float64 matrix when it is one; else column by column)."""
-        names = tuple(str(c) for c in bars.columns)
+        names = tuple(str(c) for c in bars.columns.to_numpy(dtype=object))
         try:
             values = np.asarray(bars.to_numpy(dtype=np.float64, copy=False))
         except (TypeError, ValueError):  # a non-numeric extra column: read the numeric ones
@@ -64,7 +64,9 @@ class BarArrays:
             values = np.asfortranarray(np.column_stack(cols) if cols else np.empty((len(bars), 0)))
         values = values.view()
         values.flags.writeable = False
-        idx = pd.DatetimeIndex(bars.index)
+        idx = (
+            bars.index if isinstance(bars.index, pd.DatetimeIndex) else pd.DatetimeIndex(bars.index)
+        )
         raw = np.asarray(idx.asi8, dtype=np.int64)
         ns = raw if idx.unit == "ns" else np.asarray(epoch_ns(idx), dtype=np.int64)
         return cls(names, {c: i for i, c in enumerate(names)}, values, raw, ns)
