@@ -145,47 +145,116 @@ def _flow_ratio(v: FloatArray, delta: FloatArray, window: int) -> float:
     return _safe_ratio(_sum_at(cd, nd, t, window), _sum_at(cv, nv, t, window))
 
 
-def last_scores(
-    o: FloatArray,
-    h: FloatArray,
-    lo: FloatArray,
-    c: FloatArray,
-    v: FloatArray,
-    delta: FloatArray,
-    r: FloatArray,
-    move: FloatArray,
+@njit(cache=True)
+def _atr(h: FloatArray, lo: FloatArray, c: FloatArray, bars: int) -> float:
+    """``signals._true_range_mean(h, lo, c, bars)`` at the last bar."""
+    n = c.shape[0]
+    tr = np.empty(n)
+    for i in range(n):
+        prev = c[i - 1] if i > 0 else c[0]
+        tr[i] = max(h[i], prev) - min(lo[i], prev)  # prices are finite (checked): as np.maximum
+    clean, cnt = _clean_kernel(tr)
+    return _mean_at(clean, cnt, n - 1, bars, 0)
+
+
+@njit(cache=True)
+def levels_kernel(
+    score: FloatArray, vp_change: FloatArray, close: FloatArray, atr: FloatArray, k: FloatArray
+) -> FloatArray:
+    """Rows direction, confidence, stop, entry_lo, entry_hi, target (IEEE-exact elementwise).
+
+    ``k`` = (score threshold, 1 - VPIN rising penalty, stop ATRs, target ATRs, entry ATRs).
+    """
+    threshold, calm, stop_k, target_k, entry_k = k[0], k[1], k[2], k[3], k[4]
+    out = np.full((6, score.shape[0]), np.nan)
+    for i in range(score.shape[0]):
+        d = np.sign(score[i]) if abs(score[i]) >= threshold else 0.0
+        # clip |score| to [0, 1]; a rising VPIN (NaN: no trend yet) cuts the confidence
+        conf = min(max(abs(score[i]), 0.0), 1.0) * (calm if vp_change[i] > 0 else 1.0)
+        out[0, i] = d
+        out[1, i] = conf if d != 0 else 0.0
+        if d == 0 or not np.isfinite(atr[i]):
+            continue
+        c = close[i]
+        stop = c - d * stop_k * atr[i]
+        target = c + d * target_k * atr[i]
+        near = c - d * entry_k * atr[i]
+        lo = min(c, near)
+        if stop > 0 and lo > 0 and target > 0:
+            out[2, i] = stop
+            out[3, i] = lo
+            out[4, i] = max(c, near)
+            out[5, i] = target
+    return out
+
+
+@njit(cache=True)
+def _last_row(
+    bars: FloatArray, vp_change: float, ints: IntArray, params: FloatArray, k: FloatArray
+) -> FloatArray:
+    o, h, lo, c, v, delta = bars[0], bars[1], bars[2], bars[3], bars[4], bars[5]
+    r, move = bars[6], bars[7]
+    window, memory, atr_bars = ints[0], ints[2], ints[3]
+    ab, dv, ex = _events(o, h, lo, c, v, delta, r, move, ints, params)
+    ratio = _flow_ratio(v, delta, window)
+    scaled = ratio / params[6]
+    flow = min(max(0.0 if np.isnan(scaled) else scaled, -1.0), 1.0)  # np.clip(nan_to_0(.))
+    t = c.shape[0] - 1
+    absorb = recent_at(ab, t, memory)
+    diverge = recent_at(dv, t, memory)
+    exhaust = recent_at(ex, t, memory)
+    total = 0.0  # Python's sum(): 0 + w_flow * flow + ..., then / sum of the weights
+    total = total + params[7] * flow
+    total = total + params[8] * absorb
+    total = total + params[9] * diverge
+    total = total + params[10] * exhaust
+    score = total / params[11]
+    atr = _atr(h, lo, c, atr_bars)
+    lv = levels_kernel(np.full(1, score), np.full(1, vp_change), c[t:], np.full(1, atr), k)
+    head = np.array([ratio, flow, absorb, diverge, exhaust, score, atr])
+    return np.concatenate((head, lv[:, 0]))
+
+
+ROW = (
+    "flow_ratio",
+    "flow",
+    "absorption",
+    "divergence",
+    "exhaustion",
+    "score",
+    "atr",
+    "direction",
+    "confidence",
+    "stop",
+    "entry_lo",
+    "entry_hi",
+    "target",
+)
+
+
+def last_row(
+    columns: FloatArray,
+    vp_change: float,
     *,
     window: int,
     lookback: int,
     memory: int,
-    params: tuple[float, float, float, float, float],
-    flow_full_ratio: float,
-    weights: tuple[float, float, float, float],
-) -> tuple[float, dict[str, float], float]:
-    """(flow ratio, components, score) of the last bar: ``signals._scores`` at its last element.
+    atr_bars: int,
+    params: tuple[float, ...],
+    levels: FloatArray,
+) -> FloatArray:
+    """The last bar's flow ratio, components, score, ATR and levels (in the order of :data:`ROW`).
 
+    ``columns``: rows open, high, low, close, volume, delta, log change, prior ``lookback``-bar
+    log move (the last two from numpy on the same bars), over the tail the last bar reads.
     ``params`` = (heavy volume ratio, small range ratio, climax volume ratio, exhaustion move
-    sigmas, at-extreme share); ``r`` = log changes and ``move`` = the prior ``lookback``-bar log
-    move, both from numpy on the same bars; ``weights`` in the order flow, absorption,
-    divergence, exhaustion.
+    sigmas, at-extreme share, flow full ratio, the four weights in the order flow, absorption,
+    divergence, exhaustion, their sum); ``levels`` = the ``k`` of :func:`levels_kernel`.
     """
-    ints = np.array([window, lookback, memory], dtype=np.int64)
-    par = np.array([*params, np.sqrt(lookback)], dtype=np.float64)
-    ab, dv, ex = _events(o, h, lo, c, v, delta, r, move, ints, par)
-    ratio = _flow_ratio(v, delta, window)
-    scaled = ratio / flow_full_ratio
-    flow = min(max(0.0 if np.isnan(scaled) else scaled, -1.0), 1.0)
-    t = c.shape[0] - 1
-    comps = {
-        "flow": float(flow),
-        "absorption": float(recent_at(ab, t, memory)),
-        "divergence": float(recent_at(dv, t, memory)),
-        "exhaustion": float(recent_at(ex, t, memory)),
-    }
-    total = 0.0
-    for w, k in zip(weights, comps, strict=True):
-        total = total + w * comps[k]
-    return float(ratio), comps, total / sum(weights)
+    ints = np.array([window, lookback, memory, atr_bars], dtype=np.int64)
+    p = params
+    par = np.array([*p[:5], np.sqrt(lookback), *p[5:]], dtype=np.float64)
+    return np.asarray(_last_row(columns, vp_change, ints, par, levels), dtype=np.float64)
 
 
-__all__ = ["last_scores"]
+__all__ = ["ROW", "last_row", "levels_kernel"]

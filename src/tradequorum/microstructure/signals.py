@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from numba import njit
 
 from tradequorum.config.microstructure import MicrostructureConfig
 from tradequorum.core.bars import FloatArray
@@ -33,7 +32,7 @@ from tradequorum.core.errors import DataError
 from tradequorum.core.types import Direction, Evidence, Signal
 from tradequorum.microstructure.arrays import FlowArrays, flow_arrays
 from tradequorum.microstructure.features import warmup_bars
-from tradequorum.microstructure.last_row import last_scores
+from tradequorum.microstructure.last_row import ROW, last_row, levels_kernel
 from tradequorum.microstructure.signed_volume import (
     SignedVolume,
     bvc_buy_fraction,
@@ -227,33 +226,44 @@ def _latest(bars: pd.DataFrame, cfg: MicrostructureConfig) -> tuple[SignalCore, 
     vp, vp_change = grid.last(sv.buy_volume, cfg.vpin_buckets, cfg.vpin_change_buckets)
     t = slice(start, n)
     o, h, lo, c = a.open[t], a.high[t], a.low[t], a.close[t]
-    ratio, comps, score = last_scores(
-        o,
-        h,
-        lo,
-        c,
-        a.volume[t],
-        sv.delta[t],
-        log_changes(o, c),
-        prior_move(c, cfg.divergence_bars),
+    weights = tuple(_weights(cfg).values())
+    row = last_row(
+        np.stack(
+            (
+                o,
+                h,
+                lo,
+                c,
+                a.volume[t],
+                sv.delta[t],
+                log_changes(o, c),
+                prior_move(c, cfg.divergence_bars),
+            )
+        ),
+        float(vp_change[0]),
         window=cfg.window_bars,
         lookback=cfg.divergence_bars,
         memory=cfg.event_memory_bars,
+        atr_bars=cfg.atr_bars,
         params=(
             cfg.heavy_volume_ratio,
             cfg.small_range_ratio,
             cfg.climax_volume_ratio,
             cfg.exhaustion_move_sigma,
             cfg.at_extreme_position,
+            cfg.flow_full_ratio,
+            *weights,
+            sum(weights),
         ),
-        flow_full_ratio=cfg.flow_full_ratio,
-        weights=tuple(_weights(cfg).values()),  # type: ignore[arg-type]
+        levels=_level_params(cfg),
     )
-    atr = _true_range_mean(h, lo, c, cfg.atr_bars)[-1:]
-    last = {k: np.full(1, x) for k, x in comps.items()}
-    sc = np.full(1, score)
-    levels = _levels(sc, vp_change, a.close[-1:], atr, cfg)
-    return SignalCore(sv.method, np.full(1, ratio), last, sc, vp, vp_change, atr, levels), a
+    arr = {k: row[i : i + 1] for i, k in enumerate(ROW)}  # views of length 1
+    comps = {k: arr[k] for k in ("flow", "absorption", "divergence", "exhaustion")}
+    levels = {k: arr[k] for k in SIGNAL_COLUMNS}
+    core = SignalCore(
+        sv.method, arr["flow_ratio"], comps, arr["score"], vp, vp_change, arr["atr"], levels
+    )
+    return core, a
 
 
 def latest_core(bars: pd.DataFrame, cfg: MicrostructureConfig) -> SignalCore:
@@ -266,32 +276,16 @@ def latest_core(bars: pd.DataFrame, cfg: MicrostructureConfig) -> SignalCore:
     return _latest(bars, cfg)[0]
 
 
-@njit(cache=True)
-def _levels_kernel(
-    score: FloatArray, vp_change: FloatArray, close: FloatArray, atr: FloatArray, k: FloatArray
-) -> FloatArray:
-    """Rows direction, confidence, stop, entry_lo, entry_hi, target (IEEE-exact elementwise)."""
-    threshold, calm, stop_k, target_k, entry_k = k[0], k[1], k[2], k[3], k[4]
-    out = np.full((6, score.shape[0]), np.nan)
-    for i in range(score.shape[0]):
-        d = np.sign(score[i]) if abs(score[i]) >= threshold else 0.0
-        # clip |score| to [0, 1]; a rising VPIN (NaN: no trend yet) cuts the confidence
-        conf = min(max(abs(score[i]), 0.0), 1.0) * (calm if vp_change[i] > 0 else 1.0)
-        out[0, i] = d
-        out[1, i] = conf if d != 0 else 0.0
-        if d == 0 or not np.isfinite(atr[i]):
-            continue
-        c = close[i]
-        stop = c - d * stop_k * atr[i]
-        target = c + d * target_k * atr[i]
-        near = c - d * entry_k * atr[i]
-        lo = min(c, near)
-        if stop > 0 and lo > 0 and target > 0:
-            out[2, i] = stop
-            out[3, i] = lo
-            out[4, i] = max(c, near)
-            out[5, i] = target
-    return out
+def _level_params(cfg: MicrostructureConfig) -> FloatArray:
+    return np.array(
+        [
+            cfg.score_threshold,
+            1.0 - cfg.vpin_rising_penalty,
+            cfg.stop_atr,
+            cfg.target_atr,
+            cfg.entry_atr,
+        ]
+    )
 
 
 def _levels(
@@ -302,20 +296,14 @@ def _levels(
     cfg: MicrostructureConfig,
 ) -> dict[str, FloatArray]:
     """Direction, confidence and price levels per bar (see the module docstring)."""
-    k = np.array(
-        [
-            cfg.score_threshold,
-            1.0 - cfg.vpin_rising_penalty,
-            cfg.stop_atr,
-            cfg.target_atr,
-            cfg.entry_atr,
-        ]
+    rows = levels_kernel(
+        np.ascontiguousarray(score),
+        np.ascontiguousarray(vp_change),
+        close,
+        atr,
+        _level_params(cfg),
     )
-    rows = _levels_kernel(
-        np.ascontiguousarray(score), np.ascontiguousarray(vp_change), close, atr, k
-    )
-    names = ("direction", "confidence", "stop", "entry_lo", "entry_hi", "target")
-    return dict(zip(names, rows, strict=True))
+    return dict(zip(SIGNAL_COLUMNS, rows, strict=True))
 
 
 def compute_signal_frame(bars: pd.DataFrame, cfg: MicrostructureConfig) -> pd.DataFrame:

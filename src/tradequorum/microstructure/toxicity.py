@@ -27,22 +27,30 @@ from tradequorum.core.bars import FloatArray
 from tradequorum.microstructure.windows import NS_PER_DAY, index_ns
 
 
-def daily_bucket_size(
+def _day_sizes(
     times_ns: npt.NDArray[np.int64], volume: FloatArray, buckets_per_day: int
-) -> FloatArray:
-    """Per bar: previous UTC day's volume / ``buckets_per_day``; NaN when that day is not fully loaded."""
+) -> tuple[npt.NDArray[np.int64], FloatArray]:
     day = np.floor_divide(times_ns, NS_PER_DAY)
     size = np.full(volume.shape[0], np.nan)
     if volume.size == 0:
-        return size
+        return day, size
     starts = np.concatenate(([0], np.flatnonzero(day[1:] != day[:-1]) + 1))
-    sums = np.add.reduceat(volume, starts)
     complete = times_ns[starts] % NS_PER_DAY == 0
+    if starts.size < 2 or not complete[:-1].any():  # no day follows a fully loaded one
+        return day, size
+    sums = np.add.reduceat(volume, starts)
     ends = np.concatenate((starts[1:], [volume.shape[0]]))
     for j in range(1, starts.size):
         if day[starts[j]] - day[starts[j - 1]] == 1 and complete[j - 1]:
             size[starts[j] : ends[j]] = sums[j - 1] / buckets_per_day
-    return size
+    return day, size
+
+
+def daily_bucket_size(
+    times_ns: npt.NDArray[np.int64], volume: FloatArray, buckets_per_day: int
+) -> FloatArray:
+    """Per bar: previous UTC day's volume / ``buckets_per_day``; NaN when that day is not fully loaded."""
+    return _day_sizes(times_ns, volume, buckets_per_day)[1]
 
 
 @njit(cache=True)
@@ -111,8 +119,8 @@ class BucketGrid:
         cls, times_ns: npt.NDArray[np.int64], volume: FloatArray, buckets_per_day: int
     ) -> BucketGrid:
         vol = np.ascontiguousarray(volume, dtype=np.float64)
-        size = daily_bucket_size(times_ns, vol, buckets_per_day)
-        return cls(vol, np.floor_divide(times_ns, NS_PER_DAY), size, buckets_per_day)
+        day, size = _day_sizes(times_ns, vol, buckets_per_day)
+        return cls(vol, day, size, buckets_per_day)
 
     def run(
         self, buy_volume: FloatArray, n_buckets: int, change_buckets: int
