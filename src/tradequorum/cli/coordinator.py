@@ -207,7 +207,12 @@ def _replay(
 
 def _run(home: Path | None, console: Console) -> None:
     from tradequorum.coordinator.logging_setup import configure_logging
-    from tradequorum.coordinator.scheduler import LiveScheduler, catch_up, run_until_stopped
+    from tradequorum.coordinator.scheduler import (
+        LiveClock,
+        LiveScheduler,
+        catch_up,
+        run_until_stopped,
+    )
     from tradequorum.coordinator.wiring import build_coordinator
     from tradequorum.core.clock import SystemClock
     from tradequorum.data.views import StoreMarketView
@@ -216,7 +221,7 @@ def _run(home: Path | None, console: Console) -> None:
     layout = HomeLayout(settings.home_path)
     layout.create()
     configure_logging(layout.logs)
-    clock = SystemClock()
+    clock = LiveClock(SystemClock())
     caught = 0
     for _ in range(CATCH_UP_PASSES):  # bars that closed during a long catch-up: one more pass
         n = catch_up(settings, clock.now())

@@ -4,6 +4,12 @@ training weekly and daily operations at the configured start of the trading day.
 Start-up first catches up: every bar stored after the last completed one is replayed through the
 same coordinator (a crash loses nothing and repeats nothing), then the scheduler takes over.
 SIGINT/SIGTERM set a stop event; the scheduler finishes the running job and the journal closes.
+
+A run APScheduler loses (one still going at the next fire time, e.g. behind the weekly training;
+one later than the misfire grace; the process suspended) or one that found its bar not yet in
+the store leaves bars undecided: the next bar job decides them first, each with the
+:class:`LiveClock` pinned to that bar's close, so the market view and the agents see the store
+as of then (as a replay would).
 """
 
 from __future__ import annotations
@@ -11,7 +17,8 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
@@ -51,6 +58,27 @@ def daily_trigger(hhmm: str) -> CronTrigger:
     return CronTrigger(hour=int(hour), minute=int(minute or 0), timezone="UTC")
 
 
+class LiveClock:
+    """The live clock (the wall clock, or a test's clock) that the bar job can pin to the close
+    of an undecided earlier bar while it decides it. Coordinator and market view share it."""
+
+    def __init__(self, inner: Clock) -> None:
+        self._inner = inner
+        self._pinned: pd.Timestamp | None = None
+
+    def now(self) -> pd.Timestamp:
+        pinned = self._pinned
+        return pinned if pinned is not None else self._inner.now()
+
+    @contextmanager
+    def pinned(self, ts: pd.Timestamp) -> Iterator[None]:
+        self._pinned = ts
+        try:
+            yield
+        finally:
+            self._pinned = None
+
+
 class LiveScheduler:
     """Owns the APScheduler jobs; ``coordinator`` is a :class:`Coordinator` on a live clock."""
 
@@ -71,10 +99,31 @@ class LiveScheduler:
         return job
 
     def bar_job(self) -> None:
+        """Pull the bar that just closed, decide the bars earlier runs left undecided (with a
+        :class:`LiveClock`), then the new one."""
         c = self.coordinator
         bar = last_closed_bar(self.clock.now(), c.settings.timeframe)
         c.refresh_data()
+        if isinstance(self.clock, LiveClock):
+            step = timeframe_delta(c.settings.timeframe)
+            for missed in self.undecided(bar):
+                with self.clock.pinned(missed + step):
+                    c.run_bar(missed)
         c.run_bar(bar)
+
+    def undecided(self, bar: pd.Timestamp) -> pd.DatetimeIndex:
+        """Bars after the last completed one and before ``bar`` (at most ``lookback_bars``)."""
+        c = self.coordinator
+        step = timeframe_delta(c.settings.timeframe)
+        done = [c.completed_bar(s) for s in c.settings.symbols]
+        known = [d for d in done if d is not None]
+        if not known:
+            return pd.DatetimeIndex([], tz="UTC")
+        start = max(min(known) + step, bar - step * c.settings.data.lookback_bars)
+        missed = pd.date_range(start, bar - step, freq=step)
+        if len(missed):
+            logger.warning("%d bars left undecided by earlier runs: deciding them now", len(missed))
+        return missed
 
     def add_jobs(self) -> None:
         """Register the three jobs (without starting; an accelerated test fires them itself)."""
@@ -196,6 +245,7 @@ def run_until_stopped(live: LiveScheduler, stop: threading.Event | None = None) 
 
 
 __all__ = [
+    "LiveClock",
     "LiveScheduler",
     "bar_close_trigger",
     "catch_up",
