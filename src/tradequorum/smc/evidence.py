@@ -7,28 +7,37 @@ import numpy as np
 from tradequorum.config.smc import SmcConfig
 from tradequorum.core.types import Direction, Evidence
 from tradequorum.smc.analysis import SmcAnalysis
-from tradequorum.smc.signal_inputs import SignalInputs, inputs_from_analysis, tail_start
+from tradequorum.smc.signal_inputs import ROW, SignalInputs, inputs_from_analysis, tail_start
+
+_AGE_ROWS = ("ssl_swept", "bsl_swept", "int_up", "sw_up", "int_dn", "sw_dn")
 
 
-def _last_event(flag: np.ndarray, lookback: int) -> int:
-    """Bars since the last True of ``flag`` within ``lookback`` bars, or -1."""
-    m = len(flag)
-    lo = max(0, m - 1 - lookback)
-    idx = np.flatnonzero(flag[lo:])
-    return int(m - 1 - (lo + idx[-1])) if len(idx) else -1
+def _ages(x: SignalInputs, lookback: int) -> dict[tuple[str, float], int]:
+    """Bars since the last sweep (key ``(row, 0.0)``) or break code 2 (CHoCH) / 1 (BOS) (key
+    ``(row, code)``) within ``lookback`` bars of the last bar, or -1; all rows in one pass."""
+    k = len(x)
+    w = x.data[[ROW[r] for r in _AGE_ROWS], max(0, k - 1 - lookback) :][:, ::-1]  # newest first
+    codes = w[2:]
+    hits = np.concatenate([~np.isnan(w[:2]), codes == 2.0, codes == 1.0])
+    ago = np.where(hits.any(axis=1), hits.argmax(axis=1), -1).tolist()
+    keys = [(r, 0.0) for r in _AGE_ROWS[:2]]
+    keys += [(r, c) for c in (2.0, 1.0) for r in _AGE_ROWS[2:]]
+    return dict(zip(keys, ago, strict=True))
 
 
 def _f(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 
 
-def _structure(x: SignalInputs, up: bool, lookback: int) -> list[Evidence]:
+def _structure(
+    x: SignalInputs, up: bool, ages: dict[tuple[str, float], int]
+) -> list[Evidence]:  # fmt: skip
     out: list[Evidence] = []
     d = "up" if up else "dn"
     for level_name, p in (("internal", "int"), ("swing", "sw")):
-        code, lvl = x[f"{p}_{d}"], x[f"{p}_{d}_level"]
+        lvl = x[f"{p}_{d}_level"]
         for kind, c in (("choch", 2.0), ("bos", 1.0)):
-            ago = _last_event(code == c, lookback)
+            ago = ages[(f"{p}_{d}", c)]
             if ago >= 0:
                 out.append(Evidence(kind=kind, structure=level_name,
                                     direction="bullish" if up else "bearish",
@@ -68,13 +77,14 @@ def collect_evidence(
                  pdl=_f(x["pdl"][-1])),
     ]  # fmt: skip
     sides = [direction.sign > 0] if direction != Direction.NEUTRAL else [True, False]
+    ages = _ages(x, cfg.signal_lookback)
     for up in sides:
-        swept = x["ssl_swept"] if up else x["bsl_swept"]
-        ago = _last_event(~np.isnan(swept), cfg.signal_lookback)
+        row = "ssl_swept" if up else "bsl_swept"
+        ago = ages[(row, 0.0)]
         if ago >= 0:
             ev.append(Evidence(kind="liquidity_sweep", side="sell_side" if up else "buy_side",
-                               level=_f(swept[-1 - ago]), bars_ago=ago))  # fmt: skip
-        ev.extend(_structure(x, up, cfg.signal_lookback))
+                               level=_f(x[row][-1 - ago]), bars_ago=ago))  # fmt: skip
+        ev.extend(_structure(x, up, ages))
         ev.extend(_poi(x, up))
     return ev
 

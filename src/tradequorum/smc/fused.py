@@ -18,11 +18,11 @@ import numpy as np
 from numba import njit
 
 from tradequorum.config.smc import SmcConfig
-from tradequorum.smc.fvg import FvgSide, fvg_side_kernel, fvg_side_output
-from tradequorum.smc.htf import HtfBars, HtfState, htf_bars
+from tradequorum.smc.fvg import FvgSide, fvg_flip, fvg_side_kernel
+from tradequorum.smc.htf import HtfState, htf_params, resample_kernel
 from tradequorum.smc.inputs import F64, BarArrays, atr_sma
-from tradequorum.smc.liquidity import LiquiditySide, liquidity_side_kernel, liquidity_side_output
-from tradequorum.smc.order_blocks import ObSide, ob_side_kernel, ob_side_output
+from tradequorum.smc.liquidity import LiquiditySide, liquidity_flip, liquidity_side_kernel
+from tradequorum.smc.order_blocks import ObSide, ob_flip, ob_side_kernel
 from tradequorum.smc.sessions import DAY_NS, period_levels
 from tradequorum.smc.structure import StructureArrays, structure_kernel
 from tradequorum.smc.swings import swing_kernel
@@ -40,11 +40,11 @@ def _structure(o: F64, h: F64, lo: F64, c: F64, n: int, on_close: bool):  # type
 def path_kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - numba
     o: F64, h: F64, lo: F64, c: F64, v: F64, t_ns: np.ndarray,
     ints: np.ndarray, floats: np.ndarray, flags: np.ndarray,
-    ho: F64, hh: F64, hl: F64, hc: F64,
 ):  # fmt: skip
-    """``ints``: atr_period, internal, swing, liquidity and HTF swing lengths, max_age, capacity;
-    ``floats``: fvg_min_atr, liquidity tolerance (ATR); ``flags``: on_close, OBs from internal
-    structure, join FVGs, sweep single levels. ``ho..hc``: the closed HTF bars (may be empty)."""
+    """``ints``: atr_period, internal, swing, liquidity and HTF swing lengths, max_age, capacity,
+    HTF bar length, HTF epoch offset, base bar length (ns); ``floats``: fvg_min_atr, liquidity
+    tolerance (ATR); ``flags``: on_close, OBs from internal structure, join FVGs, sweep single
+    levels, HTF information present."""
     # writable copies: the mirrored side's arrays are fresh (writable) too, so every kernel is
     # compiled for one array type only (half the machine code to load in a fresh process)
     o, h, lo, c, v, t_ns = o.copy(), h.copy(), lo.copy(), c.copy(), v.copy(), t_ns.copy()
@@ -55,20 +55,34 @@ def path_kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - numba
     ss, ts = _structure(o, h, lo, c, ints[2], on_close)
     no, nh, nl, nc = -o, -lo, -h, -c  # mirrored bars: highs become lows
     fb = fvg_side_kernel(o, h, lo, c, atr, floats[0], join, age, cap)
-    fs = fvg_side_kernel(no, nh, nl, nc, atr, floats[0], join, age, cap)
+    fs = fvg_flip(fvg_side_kernel(no, nh, nl, nc, atr, floats[0], join, age, cap))
     src = ti if ob_int else ts
     obb = ob_side_kernel(o, h, lo, c, v, atr, src[1], src[5], on_close, age, cap)
     obs = ob_side_kernel(no, nh, nl, nc, v, atr, src[2], src[6], on_close, age, cap)
+    ob_flip(obs[0], obs[1], obs[2])
     pb = swing_kernel(o, h, lo, c, ints[3], False)
     lqb = liquidity_side_kernel(h, c, pb[0], pb[2], atr, floats[1], single, age, cap)
     ps = swing_kernel(no, nh, nl, nc, ints[3], False)
     lqs = liquidity_side_kernel(nh, nc, ps[0], ps[2], atr, floats[1], single, age, cap)
+    liquidity_flip(lqs[0], lqs[1])
     rng = range_kernel(h, lo, ss[0], ss[2], ss[1], ss[3])
     day = t_ns // DAY_NS
     pd_ = period_levels(day, day * DAY_NS, t_ns, h, lo)
+    if flags[4]:
+        ho, hh, hl, hc, _ht, known, _st = resample_kernel(
+            t_ns, o, h, lo, c, ints[7], ints[8], ints[9]
+        )
+    else:
+        ho, hh, hl, hc, known = (
+            np.empty(0),
+            np.empty(0),
+            np.empty(0),
+            np.empty(0),
+            np.empty(0, np.int64),
+        )
     hsw, hst = _structure(ho, hh, hl, hc, ints[4], on_close)
     return (atr, si, ti, ss, ts, fb, fs, obb, obs, lqb, lqs, rng, pd_[2], pd_[3],
-            hst[0], hsw[4], hsw[5])  # fmt: skip
+            known, hst[0], hsw[4], hsw[5])  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,36 +130,35 @@ def run_path_kernels(
     a: BarArrays, cfg: SmcConfig, *, timeframe: str | None = None
 ) -> PathState:  # fmt: skip
     """Run :func:`path_kernel` on ``a`` with ``cfg`` (and the HTF bars of ``cfg.htf_timeframe``)."""
-    hb: HtfBars | None = htf_bars(a, cfg.htf_timeframe, timeframe=timeframe)
-    e = np.empty(0)
-    hx = (hb.bars.open, hb.bars.high, hb.bars.low, hb.bars.close) if hb is not None else (e,) * 4
+    hp = htf_params(a, cfg.htf_timeframe, timeframe=timeframe)
+    htf_ns, offset, step = hp if hp is not None else (1, 0, 0)
     bx = (a.open, a.high, a.low, a.close, a.volume, a.t_ns)
     ints = np.array([cfg.atr_period, cfg.internal_length, cfg.swing_length,
                      cfg.liquidity_swing_length, cfg.htf_swing_length, cfg.zone_max_age,
-                     cfg.zone_capacity], dtype=np.int64)  # fmt: skip
+                     cfg.zone_capacity, htf_ns, offset, step], dtype=np.int64)  # fmt: skip
     floats = np.array([cfg.fvg_min_atr, cfg.liquidity_tolerance_atr], dtype=np.float64)
     flags = np.array([cfg.break_on == "close", cfg.ob_structure == "internal",
-                      cfg.fvg_join_consecutive, cfg.sweep_single_swings], dtype=np.bool_)  # fmt: skip
-    hw = [np.ascontiguousarray(x) for x in hx]  # fresh arrays: writable, as in the kernel
-    r = path_kernel(*map(_ro, bx), ints, floats, flags, *hw)  # type: ignore[call-arg]
-    (atr, si, ti, ss, ts, fb, fs, obb, obs, lqb, lqs, rng, pdh, pdl, h_tr, h_hi, h_lo) = r
+                      cfg.fvg_join_consecutive, cfg.sweep_single_swings, hp is not None],
+                     dtype=np.bool_)  # fmt: skip
+    r = path_kernel(*map(_ro, bx), ints, floats, flags)  # type: ignore[call-arg]
+    (atr, si, ti, ss, ts, fb, fs, obb, obs, lqb, lqs, rng, pdh, pdl, known, h_tr, h_hi, h_lo) = r
     return PathState(
         bars=a,
         atr=atr,
         internal=_structure_arrays(si, ti),
         swing=_structure_arrays(ss, ts),
-        fvg_bull=fvg_side_output(fb, bullish=True),
-        fvg_bear=fvg_side_output(fs, bullish=False),
-        ob_bull=ob_side_output(*obb, bullish=True),
-        ob_bear=ob_side_output(*obs, bullish=False),
-        buy_side=liquidity_side_output(*lqb, buy_side=True),
-        sell_side=liquidity_side_output(*lqs, buy_side=False),
+        fvg_bull=FvgSide(*fb),
+        fvg_bear=FvgSide(*fs),  # the bearish/sell sides were flipped back in the kernel
+        ob_bull=ObSide(*obb),
+        ob_bear=ObSide(*obs),
+        buy_side=LiquiditySide(*lqb),
+        sell_side=LiquiditySide(*lqs),
         range_high=rng[0],
         range_low=rng[1],
         leg=rng[2],
         pdh=pdh,
         pdl=pdl,
-        htf=HtfState(hb.known_at, h_tr, h_hi, h_lo) if hb is not None else None,
+        htf=HtfState(known, h_tr, h_hi, h_lo) if len(known) else None,
     )
 
 

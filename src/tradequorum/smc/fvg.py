@@ -187,10 +187,14 @@ def fvg_side(a: BarArrays, atr: F64, *, bullish: bool, min_atr: float, join: boo
 
 def fvg_side_output(r: tuple[np.ndarray, ...], *, bullish: bool) -> FvgSide:
     """Wrap the kernel's output; a bearish side (run on negated prices) is flipped back."""
-    if bullish:
-        return FvgSide(*r)
-    neg = [r[0], -r[2], -r[1], r[3], r[4], -r[6], -r[5], -r[8], -r[7]]
-    return FvgSide(*neg, r[9], r[10], -r[12], -r[11], r[13], r[14], r[15])  # type: ignore[arg-type, misc, call-arg]
+    return FvgSide(*(r if bullish else fvg_flip(r)))  # type: ignore[arg-type]
+
+
+@njit(cache=True)
+def fvg_flip(r):  # type: ignore[no-untyped-def]  # pragma: no cover - numba
+    """Kernel output of the negated (bearish) side back in real prices: tops and bottoms swap."""
+    return (r[0], -r[2], -r[1], r[3], r[4], -r[6], -r[5], -r[8], -r[7],
+            r[9], r[10], -r[12], -r[11], r[13], r[14], r[15])  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +272,7 @@ __all__ = [
     "detect_fvg",
     "fvg_columns",
     "fvg_events",
+    "fvg_flip",
     "fvg_frame",
     "fvg_side",
     "fvg_side_kernel",

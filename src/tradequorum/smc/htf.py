@@ -5,7 +5,7 @@ Bars are grouped into HTF periods aligned to the epoch (weeks on Monday). HTF ba
 or the first bar after it when that one is missing). A first HTF period that began before the first
 loaded bar is partial and dropped. The swing structure of the closed HTF bars (same kernels as the
 base timeframe) gives the bias: +1 bullish, -1 bearish, 0 unknown. ``tradequorum.data.resample``
-was not available when this was written, so the (causal) resampling is done here with numpy.
+was not available when this was written, so the (causal) resampling is done here (numba).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from tradequorum.core.errors import DataError
 from tradequorum.core.timeframes import timeframe_seconds
@@ -47,32 +48,56 @@ def base_step_ns(a: BarArrays, timeframe: str | None) -> int:
     return smallest
 
 
-def resample_closed(a: BarArrays, htf: str, step_ns: int) -> HtfBars:
-    """Group base bars into HTF bars (dropping a partial first one); see the module docstring."""
+def htf_period(htf: str, step_ns: int) -> tuple[int, int]:
+    """HTF bar length and epoch offset in ns (weeks start on Monday); DataError when ``htf`` is
+    not longer than the base bars."""
     htf_ns = timeframe_seconds(htf) * 1_000_000_000
     if htf_ns <= step_ns:
         raise DataError(f"higher timeframe {htf} must be longer than the base bars")
-    offset = 3 * DAY_NS if htf.endswith("w") else 0
-    pid = (a.t_ns + offset) // htf_ns
-    starts = np.flatnonzero(np.r_[True, pid[1:] != pid[:-1]])
-    if len(starts) and a.t_ns[0] != pid[0] * htf_ns - offset:
-        starts = starts[1:]
-    if len(starts) == 0:
-        empty = np.empty(0)
-        return HtfBars(BarArrays(empty, empty, empty, empty, empty, np.empty(0, np.int64)),
-                       np.empty(0, np.int64), np.empty(0, np.int64))  # fmt: skip
-    ends = np.r_[starts[1:], len(a)]
-    b = BarArrays(
-        a.open[starts],
-        np.maximum.reduceat(a.high[starts[0] :], starts - starts[0]),
-        np.minimum.reduceat(a.low[starts[0] :], starts - starts[0]),
-        a.close[ends - 1],
-        np.add.reduceat(a.volume[starts[0] :], starts - starts[0]),
-        pid[starts] * htf_ns - offset,
+    return htf_ns, 3 * DAY_NS if htf.endswith("w") else 0
+
+
+@njit(cache=True)
+def resample_kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - numba
+    t_ns: I64, o: F64, h: F64, lo: F64, c: F64, htf_ns: int, offset: int, step_ns: int
+):
+    """HTF open/high/low/close, open time, the base position at which each bar is known and the
+    first base position of each (a partial first HTF bar is dropped); see the module docstring."""
+    n = len(t_ns)
+    starts = np.empty(n, np.int64)
+    ns = 0
+    prev = 0
+    for i in range(n):
+        p = (t_ns[i] + offset) // htf_ns
+        if i == 0 or p != prev:
+            starts[ns] = i
+            ns += 1
+        prev = p
+    first = 1 if ns > 0 and t_ns[0] != ((t_ns[0] + offset) // htf_ns) * htf_ns - offset else 0
+    k = ns - first
+    ho, hh, hl, hc = np.empty(k), np.empty(k), np.empty(k), np.empty(k)
+    ht = np.empty(k, np.int64)
+    for j in range(k):
+        s = starts[first + j]
+        e = starts[first + j + 1] if first + j + 1 < ns else n
+        mx, mn = h[s], lo[s]
+        for i in range(s + 1, e):
+            mx = max(mx, h[i])
+            mn = min(mn, lo[i])
+        ho[j], hh[j], hl[j], hc[j] = o[s], mx, mn, c[e - 1]
+        ht[j] = ((t_ns[s] + offset) // htf_ns) * htf_ns - offset
+    known = np.searchsorted(t_ns + step_ns, ht + htf_ns).astype(np.int64)  # side="left"
+    return ho, hh, hl, hc, ht, known, starts[first:ns].copy()
+
+
+def resample_closed(a: BarArrays, htf: str, step_ns: int) -> HtfBars:
+    """Group base bars into HTF bars (dropping a partial first one); see the module docstring."""
+    htf_ns, offset = htf_period(htf, step_ns)
+    ho, hh, hl, hc, ht, known, starts = resample_kernel(
+        a.t_ns, a.open, a.high, a.low, a.close, htf_ns, offset, step_ns
     )
-    close_ns = b.t_ns + htf_ns
-    known = np.searchsorted(a.t_ns + step_ns, close_ns, side="left").astype(np.int64)
-    return HtfBars(b, known, b.t_ns)
+    vol = np.add.reduceat(a.volume[starts[0] :], starts - starts[0]) if len(starts) else hc.copy()
+    return HtfBars(BarArrays(ho, hh, hl, hc, vol, ht), known, ht)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,13 +125,24 @@ def htf_state(
 def htf_bars(a: BarArrays, htf: str, *, timeframe: str | None = None) -> HtfBars | None:
     """The closed-or-not HTF bars (:func:`resample_closed`), or None when there is no HTF
     information (see :func:`htf_state`)."""
+    p = htf_params(a, htf, timeframe=timeframe)
+    if p is None:
+        return None
+    h = resample_closed(a, htf, p[2])
+    return h if len(h.bars) else None
+
+
+def htf_params(
+    a: BarArrays, htf: str, *, timeframe: str | None = None
+) -> tuple[int, int, int] | None:  # fmt: skip
+    """HTF bar length, epoch offset and base bar length (ns), or None when ``htf`` gives no HTF
+    information (one bar without a timeframe, or not longer than the base bars)."""
     if len(a) < 2 and timeframe is None:
         return None
     step = base_step_ns(a, timeframe)
     if timeframe_seconds(htf) * 1_000_000_000 <= step:
         return None  # the "higher" timeframe is not higher: no HTF information (bias 0)
-    h = resample_closed(a, htf, step)
-    return h if len(h.bars) else None
+    return (*htf_period(htf, step), step)
 
 
 def htf_at(state: HtfState | None, positions: I64) -> dict[str, F64]:
@@ -151,6 +187,9 @@ __all__ = [
     "detect_htf_bias",
     "htf_at",
     "htf_bars",
+    "htf_params",
+    "htf_period",
     "htf_state",
     "resample_closed",
+    "resample_kernel",
 ]

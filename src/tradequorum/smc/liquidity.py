@@ -144,9 +144,15 @@ def liquidity_side(a: BarArrays, atr: F64, length: int, *, buy_side: bool, tol_a
 def liquidity_side_output(f: np.ndarray, ev: np.ndarray, *, buy_side: bool) -> LiquiditySide:
     """Wrap fresh kernel output; the sell side (negated prices) is flipped back in place."""
     if not buy_side:
-        f[1:] = -f[1:]
-        ev[2] = -ev[2]
+        liquidity_flip(f, ev)
     return LiquiditySide(f, ev)
+
+
+@njit(cache=True)
+def liquidity_flip(f: np.ndarray, ev: np.ndarray) -> None:  # pragma: no cover - numba
+    """Fresh kernel output of the sell side (negated prices) back in real prices, in place."""
+    f[1:] = -f[1:]
+    ev[2] = -ev[2]
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +239,7 @@ __all__ = [
     "detect_liquidity",
     "liquidity_columns",
     "liquidity_events",
+    "liquidity_flip",
     "liquidity_frame",
     "liquidity_side",
     "liquidity_side_kernel",

@@ -166,10 +166,28 @@ def ob_side(a: BarArrays, atr: F64, brk: F64, brk_piv: I64, *, bullish: bool, on
 def ob_side_output(f: np.ndarray, hit: np.ndarray, ev: np.ndarray, *, bullish: bool) -> ObSide:
     """Wrap fresh kernel output; a bearish side (negated prices) is flipped back in place."""
     if not bullish:
-        for arr, (i, j) in ((f, (1, 2)), (f, (7, 8)), (f, (9, 10)), (hit, (0, 1)), (hit, (2, 3)),
-                            (ev, (2, 3))):  # fmt: skip
-            arr[i], arr[j] = -arr[j], -arr[i]  # fresh kernel output: flipped in place
+        ob_flip(f, hit, ev)
     return ObSide(f, hit, ev)
+
+
+@njit(cache=True)
+def _swap_negated(a: np.ndarray, i: int, j: int) -> None:  # pragma: no cover - numba
+    for t in range(a.shape[1]):
+        x = a[i, t]
+        a[i, t] = -a[j, t]
+        a[j, t] = -x
+
+
+@njit(cache=True)
+def ob_flip(f: np.ndarray, hit: np.ndarray, ev: np.ndarray) -> None:  # pragma: no cover - numba
+    """Fresh kernel output of the negated (bearish) side back in real prices, in place: each
+    top/bottom pair becomes (-bottom, -top)."""
+    _swap_negated(f, 1, 2)
+    _swap_negated(f, 7, 8)
+    _swap_negated(f, 9, 10)
+    _swap_negated(hit, 0, 1)
+    _swap_negated(hit, 2, 3)
+    _swap_negated(ev, 2, 3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +266,7 @@ __all__ = [
     "detect_order_blocks",
     "ob_columns",
     "ob_events",
+    "ob_flip",
     "ob_frame",
     "ob_side",
     "ob_side_kernel",
