@@ -124,12 +124,12 @@ class OutputWriter:
                 self._files[path] = current
             self._dirty.add(path)
 
-    def flush(self) -> None:
+    def flush(self, *, durable: bool = True) -> None:
         """Write every staged file atomically (each file parses at every moment)."""
         with self._lock:
             dirty, self._dirty = self._dirty, set()
             for path in sorted(dirty):
-                write_json_atomic(path, self._files[path])
+                write_json_atomic(path, self._files[path], durable=durable)
 
     @staticmethod
     def _load(path: Path) -> dict[str, Any]:

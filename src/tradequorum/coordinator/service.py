@@ -96,6 +96,9 @@ class Coordinator:
             if agent_state_files
             else frozenset({"model-trainer"})
         )
+        # the views are views (the journal is the truth): fsynced live; in fast replay only
+        # atomic (whole under SIGKILL), the journal's own level (WAL, synchronous=NORMAL)
+        self.durable_views = agent_state_files
         self.runner = WorkflowRunner(
             registry,
             self.protocol,

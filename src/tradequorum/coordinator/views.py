@@ -31,11 +31,11 @@ def _checksum(payload: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def write_checked(path: Path, payload: Mapping[str, Any]) -> None:
-    """Write ``payload`` with a ``checksum`` of its content (atomic)."""
+def write_checked(path: Path, payload: Mapping[str, Any], *, durable: bool = True) -> None:
+    """Write ``payload`` with a ``checksum`` of its content (atomic; fsynced when ``durable``)."""
     body = json.loads(json.dumps(dict(payload), default=str, allow_nan=False))
     body["checksum"] = _checksum(body)
-    write_json_atomic(path, body)
+    write_json_atomic(path, body, durable=durable)
 
 
 def read_checked(path: Path) -> dict[str, Any]:
@@ -79,14 +79,19 @@ def write_views(
     decisions: list[dict[str, Any]],
     pending: list[dict[str, Any]],
     broker: Mapping[str, Any],
+    durable: bool = True,
 ) -> None:
-    """Rewrite the coordinator's views (each atomic)."""
+    """Rewrite the coordinator's views (each atomic; fsynced when ``durable``)."""
     write_checked(
-        layout.coordinator_state, coordinator.model_dump(mode="json", exclude={"checksum"})
+        layout.coordinator_state,
+        coordinator.model_dump(mode="json", exclude={"checksum"}),
+        durable=durable,
     )
-    write_json_atomic(layout.decision_log, {"decisions": decisions, "count": len(decisions)})
-    write_json_atomic(layout.pending_execution, {"orders": pending})
-    write_checked(positions_path(layout), dict(broker))
+    write_json_atomic(
+        layout.decision_log, {"decisions": decisions, "count": len(decisions)}, durable=durable
+    )
+    write_json_atomic(layout.pending_execution, {"orders": pending}, durable=durable)
+    write_checked(positions_path(layout), dict(broker), durable=durable)
 
 
 def read_coordinator_state(layout: HomeLayout) -> CoordinatorStateFile | None:
@@ -131,13 +136,20 @@ def collect_views(c: Coordinator) -> Callable[[], None]:
     }
     active = c.last_run.as_state() if c.last_run is not None else None
 
+    durable = c.durable_views
+
     def write() -> None:
         write_views(
-            c.layout, coordinator=state, decisions=decisions, pending=pending, broker=broker
+            c.layout,
+            coordinator=state,
+            decisions=decisions,
+            pending=pending,
+            broker=broker,
+            durable=durable,
         )
-        c.runner.writer.flush()
+        c.runner.writer.flush(durable=durable)
         if active is not None:
-            write_json_atomic(c.layout.active_workflow, active)
+            write_json_atomic(c.layout.active_workflow, active, durable=durable)
 
     return write
 
