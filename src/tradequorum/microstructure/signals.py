@@ -217,7 +217,7 @@ def _last_buy(
     return SignedVolume(buy_volume=buy, delta=2.0 * buy - a.volume, method="bvc")
 
 
-def _latest(bars: pd.DataFrame, cfg: MicrostructureConfig) -> tuple[SignalCore, FlowArrays]:
+def _latest(bars: pd.DataFrame, cfg: MicrostructureConfig) -> tuple[SignalCore, float]:
     a = flow_arrays(bars)
     n = a.close.shape[0]
     start = max(0, n - tail_bars(cfg))
@@ -263,7 +263,7 @@ def _latest(bars: pd.DataFrame, cfg: MicrostructureConfig) -> tuple[SignalCore, 
     core = SignalCore(
         sv.method, arr["flow_ratio"], comps, arr["score"], vp, vp_change, arr["atr"], levels
     )
-    return core, a
+    return core, float(a.close[-1])
 
 
 def latest_core(bars: pd.DataFrame, cfg: MicrostructureConfig) -> SignalCore:
@@ -341,15 +341,21 @@ def _evidence(core: SignalCore, close: float) -> list[Evidence]:
     return [Evidence(**e) for e in items]
 
 
-def latest_signal(
-    bars: pd.DataFrame, cfg: MicrostructureConfig, *, symbol: str, timeframe: str
+def signal_at_last(
+    core: SignalCore,
+    bars: pd.DataFrame,
+    *,
+    symbol: str,
+    timeframe: str,
+    close: float | None = None,
 ) -> Signal:
-    """The signal of the last bar: same numbers as the last row of :func:`compute_signal_frame`."""
-    if len(bars) == 0:
-        raise DataError("no bars to compute a microstructure signal on")
-    core, arrays = _latest(bars, cfg)
+    """The Signal of the last bar of ``bars`` from a core (full, or last-bar only: same numbers).
+
+    ``close``: the last close when the caller has it (saves a column read).
+    """
     lv = {k: float(core.levels[k][-1]) for k in SIGNAL_COLUMNS}
-    close = float(arrays.close[-1])
+    if close is None:
+        close = float(bars["close"].to_numpy()[-1])
     live = lv["direction"] != 0 and np.isfinite(lv["stop"])
     return Signal(
         source=SOURCE,
@@ -365,6 +371,20 @@ def latest_signal(
     )
 
 
+def latest_signal(
+    bars: pd.DataFrame, cfg: MicrostructureConfig, *, symbol: str, timeframe: str
+) -> Signal:
+    """The signal of the last bar: same numbers as the last row of :func:`compute_signal_frame`.
+
+    Computed by :func:`latest_core` (the last bar only); equal to
+    ``signal_at_last(signal_core(bars, cfg), bars, ...)`` field for field (tested).
+    """
+    if len(bars) == 0:
+        raise DataError("no bars to compute a microstructure signal on")
+    core, close = _latest(bars, cfg)
+    return signal_at_last(core, bars, symbol=symbol, timeframe=timeframe, close=close)
+
+
 __all__ = [
     "SIGNAL_COLUMNS",
     "SOURCE",
@@ -372,6 +392,7 @@ __all__ = [
     "compute_signal_frame",
     "latest_core",
     "latest_signal",
+    "signal_at_last",
     "signal_core",
     "tail_bars",
     "warmup_bars",

@@ -10,6 +10,8 @@ tick; VPIN active), and on hypothesis bars with gaps, zero-volume bars and small
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,10 +19,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import load_shared_bars, make_bars
+from tradequorum.agents.base import AgentContext, Task
+from tradequorum.agents.microstructure import MicrostructureAgent
 from tradequorum.config.microstructure import MicrostructureConfig
+from tradequorum.config.settings import Settings
+from tradequorum.core.clock import FixedClock
 from tradequorum.core.errors import DataError
-from tradequorum.microstructure.signals import SignalCore, latest_core, signal_core
+from tradequorum.microstructure.signals import (
+    SignalCore,
+    latest_core,
+    latest_signal,
+    signal_at_last,
+    signal_core,
+)
 from tradequorum.microstructure.toxicity import vpin, vpin_first_needed
+from tradequorum.state.layout import HomeLayout
 
 BTC = "binance-spot-1m-btc-eth-taker-2025-10/BTCUSDT_1m.csv"
 FIL = "binance-um-1m-fil-near-2023h2/FILUSDT-1m-2023-08.csv"
@@ -150,3 +163,60 @@ def test_latest_core_nan_volume_raises_like_the_full_path() -> None:
     with pytest.raises(DataError) as full:
         signal_core(bars, MicrostructureConfig())
     assert str(fast.value) == str(full.value)
+
+
+def _expected(window: pd.DataFrame, cfg: MicrostructureConfig) -> dict[str, object]:
+    full = signal_core(window, cfg)
+    return signal_at_last(full, window, symbol="X/USDT", timeframe="1m").model_dump()
+
+
+@pytest.mark.parametrize("taker", [True, False])
+def test_latest_signal_real_consecutive_windows_equal_signal_from_full_core(taker: bool) -> None:
+    bars = load_shared_bars(BTC)
+    bars = bars if taker else bars.drop(columns=["taker_buy_volume"])
+    cfg = MicrostructureConfig()
+    for end in range(3000, 3150):
+        window = bars.iloc[end - 1000 : end]
+        got = latest_signal(window, cfg, symbol="X/USDT", timeframe="1m").model_dump()
+        assert got == _expected(window, cfg)
+
+
+class _Market:
+    def __init__(self) -> None:
+        self.frame = pd.DataFrame()
+
+    def bars(self, symbol: str, timeframe: str) -> pd.DataFrame:
+        return self.frame
+
+
+@pytest.mark.parametrize("taker", [True, False])
+def test_agent_analyze_without_features_equals_full_computation_field_for_field(
+    tmp_path: Path, taker: bool
+) -> None:
+    """The real-time workflow's call (features=false), on 5,000-bar windows with live VPIN."""
+    bars = load_shared_bars(FIL)
+    bars = bars if taker else bars.drop(columns=["taker_buy_volume"])
+    market = _Market()
+    settings = Settings(symbols=("X/USDT",))
+    ctx = AgentContext(
+        clock=FixedClock("2026-01-01T00:00:00Z"),
+        settings=settings,
+        layout=HomeLayout(tmp_path),
+        market=market,
+        write_state=False,
+    )
+    agent = MicrostructureAgent()
+    for end in range(9000, 9080):
+        market.frame = bars.iloc[end - 5000 : end]
+        params = {"symbol": "X/USDT", "features": False, "bar": str(bars.index[end - 1])}
+        res = agent.handle(
+            Task(task_id="T", agent=agent.name, action="analyze", params=params), ctx
+        )
+        entry = res.model_dump()["symbols"]["X/USDT"]  # type: ignore[index]
+        assert entry == {
+            "signal": _expected(market.frame, settings.microstructure),
+            "inputs": ["taker_flow" if taker else "bvc"],
+            "flow_method": "taker" if taker else "bvc",
+            "bars_used": 5000,
+            "features": {},
+        }
