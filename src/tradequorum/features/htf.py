@@ -164,18 +164,17 @@ def _last_rows(bars: BarArrays, p: Mapping[str, Any], count: int) -> IntArray:
     """:func:`_last_buckets` of the last bar for the spec parameters ``p`` (at least ``count``
     rows; one walk per timeframe and build, as the first ``count`` found do not depend on how
     many are sought)."""
-    tf, base = p["timeframe"], p["base_timeframe"]
+    tf, base, many = p["timeframe"], p["base_timeframe"], max(count, _WALK)
+    return memoized(bars, ("htf_last", tf, base, many), lambda: _walk(bars, tf, base, many))
+
+
+def _walk(bars: BarArrays, tf: str, base: str, count: int) -> IntArray:
     step, base_step = timeframe_seconds(tf) * _NS, timeframe_seconds(base) * _NS
     if step % base_step or step < base_step:
         raise DataError(f"cannot resample {base} bars to {tf}")
     ts = bars.open_ns
     offset = int(bucket_open_ns(np.zeros(1, dtype=np.int64), tf)[0]) % step
-    size, target, many = step // base_step, int(ts[-1]) + base_step, max(count, _WALK)
-    return memoized(
-        bars,
-        ("htf_last", tf, base, many),
-        lambda: _last_buckets(ts, step, offset, size, target, many),
-    )
+    return _last_buckets(ts, step, offset, step // base_step, int(ts[-1]) + base_step, count)
 
 
 def _htf_ret_last(bars: BarArrays, deps: Mapping[str, FloatArray], p: Mapping[str, Any]) -> float:

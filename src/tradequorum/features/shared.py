@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import numpy as np
@@ -51,6 +51,7 @@ class BarArrays:
     values: FloatArray
     index_i8: IntArray
     open_ns: IntArray
+    _columns: dict[str, FloatArray] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_frame(cls, bars: pd.DataFrame) -> BarArrays:
@@ -75,12 +76,16 @@ class BarArrays:
         return int(self.open_ns.size)
 
     def column(self, name: str) -> FloatArray:
-        """Column ``name`` as a contiguous read-only float64 array."""
+        """Column ``name`` as a contiguous read-only float64 array (made once per object)."""
+        hit = self._columns.get(name)
+        if hit is not None:
+            return hit
         pos = self.positions.get(name)
         if pos is None:
             raise DataError(f"bars have no column {name!r}")
         out = np.ascontiguousarray(self.values[:, pos])  # a view for the usual one-block frame
         out.flags.writeable = False
+        self._columns[name] = out
         return out
 
     def tail(self, rows: int) -> BarArrays:
