@@ -15,6 +15,7 @@ as of then (as a replay would).
 from __future__ import annotations
 
 import logging
+import re
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -51,6 +52,34 @@ def last_closed_bar(now: pd.Timestamp, timeframe: str) -> pd.Timestamp:
     """Open time of the newest bar whose close is at or before ``now``."""
     step = timeframe_delta(timeframe)
     return (now.tz_convert("UTC").floor(step)) - step
+
+
+_CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+def crontab_trigger(expr: str) -> CronTrigger:
+    """A standard five-field crontab line (UTC) as an APScheduler trigger.
+
+    APScheduler 3 numbers the days of the week from Monday = 0, cron from Sunday = 0 (7 too): a
+    numeric day is translated to its name first, so ``0 2 * * 0`` runs on Sunday as in cron, not
+    on Monday, and ``*/2`` means Sunday, Tuesday, Thursday, Saturday as in cron.
+    """
+    fields = expr.split()
+    if len(fields) != 5:
+        raise ConfigError(f"cron expression {expr!r} must have 5 fields")
+
+    def day(m: re.Match[str]) -> str:
+        if int(m.group()) > 7:
+            raise ConfigError(f"cron expression {expr!r}: day of week {m.group()} is not 0-7")
+        return _CRON_DAYS[int(m.group()) % 7]
+
+    every = re.sub(r"\*/(\d+)", lambda m: ",".join(map(str, range(0, 7, int(m.group(1)) or 7))),
+                   fields[4])  # fmt: skip
+    fields[4] = re.sub(r"(?<![/\d])\d+", day, every)
+    try:
+        return CronTrigger.from_crontab(" ".join(fields), timezone="UTC")
+    except ValueError as exc:
+        raise ConfigError(f"cron expression {expr!r}: {exc}") from None
 
 
 def daily_trigger(hhmm: str) -> CronTrigger:
@@ -138,7 +167,7 @@ class LiveScheduler:
         )
         self.scheduler.add_job(
             self._guard("training", lambda: c.run_workflow("model_training_cycle")),
-            CronTrigger.from_crontab(s.training_cron, timezone="UTC"),
+            crontab_trigger(s.training_cron),
             id="model_training_cycle",
         )
         self.scheduler.add_job(
@@ -249,6 +278,7 @@ __all__ = [
     "LiveScheduler",
     "bar_close_trigger",
     "catch_up",
+    "crontab_trigger",
     "daily_trigger",
     "last_closed_bar",
     "pull_missed_bars",
