@@ -41,11 +41,17 @@ Sleep = Callable[[float], None]
 def _call_with_deadline(
     entry: AgentEntry, task: Task, ctx: AgentContext, deadline_s: float, pool: WorkerPool
 ) -> BaseModel:
-    """Run ``entry.handler.handle`` on a daemon worker; AgentTimeout after ``deadline_s``."""
-    job = pool.submit(lambda: entry.handler.handle(task, ctx))
-    finished, out = job.wait(deadline_s)
-    if not finished:
-        raise AgentTimeout(f"{entry.name}.{task.action} exceeded its {deadline_s:g} s deadline")
+    """Run ``entry.handler.handle`` on a daemon worker; AgentTimeout after ``deadline_s``.
+
+    An ``inline`` entry (the coordinator's own agent) runs on the calling thread instead.
+    """
+    if entry.inline:
+        out = entry.handler.handle(task, ctx)
+    else:
+        job = pool.submit(lambda: entry.handler.handle(task, ctx))
+        finished, out = job.wait(deadline_s)
+        if not finished:
+            raise AgentTimeout(f"{entry.name}.{task.action} exceeded its {deadline_s:g} s deadline")
     if not isinstance(out, BaseModel):
         raise AgentError(f"{entry.name}.{task.action} returned {type(out).__name__}, not a model")
     return out

@@ -73,6 +73,9 @@ class AgentEntry:
     actions: tuple[str, ...]
     external: bool = False
     health: Health = field(default_factory=Health)
+    #: runs on the caller's thread, without a deadline worker: only the coordinator's own agent
+    #: (a deadline cannot protect the coordinator from itself; it saves a thread hop per bar)
+    inline: bool = False
 
 
 class ExternalOutput(BaseModel):
@@ -161,11 +164,15 @@ class AgentRegistry:
         for h in handlers:
             self.register(h)
 
-    def register(self, handler: Handler, *, external: bool = False) -> None:
+    def register(self, handler: Handler, *, external: bool = False, inline: bool = False) -> None:
         name = str(handler.name)
         if not name:
             raise ConfigError(f"agent {type(handler).__name__} has no name")
-        self._entries[name] = AgentEntry(name, handler, tuple(handler.actions), external)
+        if external and inline:
+            raise ConfigError(f"agent {name}: an external agent cannot run inline")
+        self._entries[name] = AgentEntry(
+            name, handler, tuple(handler.actions), external, inline=inline
+        )
 
     def register_external(self, specs: Mapping[str, Mapping[str, Any]]) -> None:
         """From ``Settings.extra_agents``: ``{name: {command: [...] | url: ..., actions: [...]}}``."""

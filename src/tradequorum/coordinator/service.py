@@ -83,7 +83,7 @@ class Coordinator:
         self.context = AgentContext(clock, settings, layout, market, write_state=False)
         self.agent = CoordinatorAgent(self)
         if "coordinator" not in registry:
-            registry.register(self.agent)
+            registry.register(self.agent, inline=True)  # its own steps: no deadline hop
         # live: every in-process specialist keeps its own state files, and the runner writes the
         # outputs of the coordinator's own steps (health_check.json, market_context.json, ...)
         # and of external agents, which write none themselves; fast replay: only the model

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from tests.unit.coordinator.fakes import echo
 from tradequorum.agents.base import AgentContext, Task, TaskStatus
@@ -11,7 +13,7 @@ from tradequorum.config.settings import Settings
 from tradequorum.coordinator.failure import FailureProtocol
 from tradequorum.coordinator.registry import AgentEntry, AgentRegistry, HealthStatus
 from tradequorum.core.clock import FixedClock
-from tradequorum.core.errors import TemporaryBrokerError
+from tradequorum.core.errors import ConfigError, TemporaryBrokerError
 from tradequorum.state.layout import HomeLayout
 
 
@@ -105,3 +107,51 @@ def test_execute_data_unavailable_without_cache_fails(tmp_path: Path) -> None:
     entry.handler.flaky_failures = 100  # type: ignore[attr-defined]
     result = proto.execute(entry, _task("flaky"), _ctx(tmp_path))
     assert result.status is TaskStatus.FAILED
+
+
+class _WhereAmI:
+    """Records the thread each call ran on; raises on action ``boom``."""
+
+    name = "who"
+    actions = ("where", "boom")
+
+    def __init__(self) -> None:
+        self.threads: list[int] = []
+
+    def handle(self, task: Task, ctx: AgentContext) -> FailureConfig:
+        self.threads.append(threading.get_ident())
+        if task.action == "boom":
+            raise RuntimeError("injected")
+        return FailureConfig()
+
+
+def test_inline_entry_runs_on_the_callers_thread_under_the_protocol(tmp_path: Path) -> None:
+    worker, inline = _WhereAmI(), _WhereAmI()
+    registry = AgentRegistry([])
+    registry.register(worker)
+    proto = FailureProtocol(FailureConfig())
+    res = proto.execute(registry.get("who"), _task("where"), _ctx(tmp_path))
+    assert res.status is TaskStatus.COMPLETED and worker.threads[0] != threading.get_ident()
+    registry.register(inline, inline=True)
+    assert proto.execute(registry.get("who"), _task("where"), _ctx(tmp_path)).status.value == (
+        "completed"
+    )
+    assert inline.threads == [threading.get_ident()]
+    failed = proto.execute(registry.get("who"), _task("boom"), _ctx(tmp_path))
+    assert failed.status is TaskStatus.FAILED and "injected" in (failed.error or "")
+    with pytest.raises(ConfigError, match="cannot run inline"):
+        registry.register(inline, external=True, inline=True)
+
+
+def test_coordinator_registers_its_own_agent_inline_and_specialists_not(tmp_path: Path) -> None:
+    from tests.conftest import make_bars
+    from tests.unit.coordinator.conftest import build
+
+    coord, _clock, _notes = build(tmp_path, make_bars(60))
+    try:
+        assert coord.registry.get("coordinator").inline
+        assert not any(
+            coord.registry.get(n).inline for n in coord.registry.names() if n != "coordinator"
+        )
+    finally:
+        coord.close()
