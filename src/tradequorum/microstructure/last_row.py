@@ -1,11 +1,12 @@
 """The microstructure score of the last bar only, in one numba pass (no per-call numpy overhead).
 
-:func:`last_scores` returns what ``signals._scores(...)`` gives at its last element — the rolling
-flow ratio, the four components and the score — with the same floating-point operations in the
-same order: the window sums and squares call the very kernels of :mod:`windows`, the logarithms
-come in from numpy (:func:`signed_volume.log_changes`, :func:`volume.prior_move`), everything else
-is IEEE-exact arithmetic and comparisons. Equality with the vectorized path is tested on real and
-hypothesis bars (tests/unit/microstructure/test_latest_fast.py). Causal: only bars <= the last.
+:func:`last_row` returns what the vectorized path (``signals._scores``, ``_true_range_mean`` and
+``_levels``) gives at its last element (the rolling flow ratio, the four components, the score,
+the ATR and the levels) with the same floating-point operations in the same order: the window
+sums and squares call the very kernels of :mod:`windows`, the logarithms come in from numpy
+(:func:`signed_volume.log_changes`, :func:`volume.prior_move`), everything else is IEEE-exact
+arithmetic and comparisons (no fastmath here). Equality with the vectorized path is tested on
+real and hypothesis bars (tests/unit/microstructure/test_latest_fast.py). Causal: bars <= the last.
 """
 
 from __future__ import annotations

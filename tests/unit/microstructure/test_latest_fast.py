@@ -1,7 +1,7 @@
 """The last-bar fast path (``latest_core``) equals the full computation's last row exactly.
 
 ``latest_signal`` computes the score on the last ``tail_bars(cfg)`` bars only, in one numba pass
-(``last_row.last_scores``), VPIN's buyer volume only where its last buckets read it (BVC), the
+(``last_row.last_row``), VPIN's buyer volume only where its last buckets read it (BVC), the
 levels in a numba kernel shared with the full path, and reads the columns once. Every field of the
 core (flow ratio, components, score, VPIN and its change, ATR, levels) must be *identical* (not
 close) to the last element of :func:`signal_core` on the same bars: on real windows (taker, BVC,
