@@ -12,8 +12,9 @@ bit for bit, but computes each feature only on the rows it needs:
   the bars, as in the matrix build; ``arrays`` features read them as plain arrays
   (:class:`~tradequorum.features.shared.BarArrays`), the others get the DataFrame.
 
-Nothing is cached between calls and no history is cut where a value could depend on it: the
-window lengths are the features' own exact look-backs. ``tests/unit/features`` checks equality
+No value is kept between calls (only the plan, which depends on the specs alone, is memoized by
+the registry) and no history is cut where a value could depend on it: the window lengths are the
+features' own exact look-backs. ``tests/unit/features`` checks equality
 with the full build on real and synthetic bars (gaps, NaN volumes, short windows).
 """
 
@@ -86,7 +87,7 @@ def _evaluate(
 ) -> dict[str, FloatArray]:
     """The last ``m`` values of ``spec``'s column(s), from the rows it needs."""
     n = len(tails.full)
-    if m == 1 and spec.last_fn is not None:
+    if m == 1 and spec.last_fn is not None and not spec.multi_output:
         deps = {d: cols[d] for d in spec.depends_on}
         return {spec.name: np.full(1, spec.last_fn(tails.full, deps, spec.params))}
     k = _rows_read(spec, m, n)
