@@ -91,6 +91,11 @@ def _check_window(
     reg = registry_for(settings, "1m")
     full = compute_columns(bars, reg, model.meta.features)
     assert list(values) == list(full)
+    entry = snap["symbols"]["BTC/USDT"]
+    warm = max(reg.warmup(n) for n in model.meta.features)
+    assert entry["timestamp"] == str(bars.index[-1]) and entry["bars_used"] == len(bars)
+    assert entry["feature_hash"] == reg.feature_hash(model.meta.features)
+    assert entry["warmup_ok"] == (len(bars) > warm)
     assert all(_same(values[c], float(v[-1])) for c, v in full.items()), bars.index[-1]
     ml_task = Task(task_id="T", agent="ml-model-engineer", action="predict",
                    params={"symbol": "BTC/USDT", "inputs": {"combined_features": snap}})  # fmt: skip
