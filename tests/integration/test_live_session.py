@@ -59,6 +59,7 @@ DROPPED = (
     pd.Timestamp("2026-01-07 00:10:02", tz="UTC"),
     pd.Timestamp("2026-01-07 00:11:02", tz="UTC"),
 )
+LATE = pd.Timestamp("2026-01-07 01:05:02", tz="UTC")
 DAILY_OPS_FILES = (
     "state/system/health_check.json",
     "state/risk/daily_risk.json",
@@ -227,7 +228,16 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Any:
         lost = second.crash_in_next_commit(home)  # bar 00:50, stored but never committed
         clock.set(_t("00:54:30"))  # down while 00:51 .. 00:53 closed
         third = Run(home, clock)
-        third.run_until(_t("01:20:30"))  # bars 00:54 .. 01:19
+        feed_update = SimulatorFeed.update
+
+        def late(feed: SimulatorFeed, symbol: str, timeframe: str) -> int:
+            if clock.now() == LATE:
+                return 0  # the source has not published bar 01:04 yet at its run
+            return feed_update(feed, symbol, timeframe)
+
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(SimulatorFeed, "update", late)
+            third.run_until(_t("01:20:30"))  # bars 00:54 .. 01:19
         third.stop()
     finally:
         for h in list(root.handlers):
@@ -308,19 +318,31 @@ def test_live_session_every_state_file_parses(session: Session) -> None:
 def test_live_session_bars_of_lost_runs_decided_by_the_next_run(session: Session) -> None:
     fired = [ts for k, ts in session.runs[0].fired if k == "realtime_signal_generation"]
     assert not set(DROPPED) & set(fired) and _t("00:12:02") in fired
-    con = sqlite3.connect(session.home / "state" / "journal.sqlite")
+    # the run at 00:12:02 decides 00:09 and 00:10 as of their closes, then 00:11 live
+    assert _decided_at(session.home, _t("00:09"), _t("00:11")) == [
+        (_t("00:09").isoformat(), _t("00:10").isoformat()),
+        (_t("00:10").isoformat(), _t("00:11").isoformat()),
+        (_t("00:11").isoformat(), _t("00:12:02").isoformat()),
+    ]
+
+
+def _decided_at(home: Path, first: pd.Timestamp, last: pd.Timestamp) -> list[tuple[str, str]]:
+    con = sqlite3.connect(home / "state" / "journal.sqlite")
     try:
         rows = con.execute(
             "SELECT bar, created_at FROM decisions WHERE bar BETWEEN ? AND ? ORDER BY bar",
-            (_t("00:09").isoformat(), _t("00:11").isoformat()),
+            (first.isoformat(), last.isoformat()),
         ).fetchall()
     finally:
         con.close()
-    # the run at 00:12:02 decides 00:09 and 00:10 as of their closes, then 00:11 live
-    assert [(pd.Timestamp(b), pd.Timestamp(a)) for b, a in rows] == [
-        (_t("00:09"), _t("00:10")),
-        (_t("00:10"), _t("00:11")),
-        (_t("00:11"), _t("00:12:02")),
+    return [(str(b), str(a)) for b, a in rows]
+
+
+def test_live_session_bar_published_late_decided_by_the_next_run(session: Session) -> None:
+    # at 01:05:02 the bar 01:04 is not there yet: the run at 01:06:02 decides it as of its close
+    assert _decided_at(session.home, _t("01:04"), _t("01:05")) == [
+        (_t("01:04").isoformat(), _t("01:05").isoformat()),
+        (_t("01:05").isoformat(), _t("01:06:02").isoformat()),
     ]
 
 
@@ -348,6 +370,7 @@ def test_live_session_quorum_status_shows_it(session: Session) -> None:
     assert res.exit_code == 0, res.output
     assert "ACTIVE" in res.output and "decisions 121" in res.output
     assert f"{SYMBOL}: last completed bar {_t('01:19').isoformat()}" in res.output
+    assert "left undecided by earlier runs" in res.output  # the operational log's warnings
 
 
 @pytest.mark.xfail(
