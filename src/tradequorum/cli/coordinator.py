@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -211,6 +212,7 @@ def _run(home: Path | None, console: Console) -> None:
         LiveClock,
         LiveScheduler,
         catch_up,
+        install_stop_handlers,
         run_until_stopped,
     )
     from tradequorum.coordinator.wiring import build_coordinator
@@ -222,14 +224,19 @@ def _run(home: Path | None, console: Console) -> None:
     layout.create()
     configure_logging(layout.logs)
     clock = LiveClock(SystemClock())
+    stop = threading.Event()
+    install_stop_handlers(stop)  # a signal during catch-up stops it cleanly too
     caught = 0
     for _ in range(CATCH_UP_PASSES):  # bars that closed during a long catch-up: one more pass
-        n = catch_up(settings, clock.now())
+        n = catch_up(settings, clock.now(), stop)
         caught += n
-        if n == 0:
+        if n == 0 or stop.is_set():
             break
     if caught:
         console.print(f"caught up {caught} bars since the last completed one")
+    if stop.is_set():
+        console.print("stopped cleanly (during catch-up)")
+        return
     from tradequorum.data.store import ParquetStore
 
     market = StoreMarketView(
@@ -239,7 +246,7 @@ def _run(home: Path | None, console: Console) -> None:
     coord = build_coordinator(settings, market=market, clock=clock, replay=False, async_views=True)
     console.print(f"quorum run: {', '.join(settings.symbols)} {settings.timeframe}; Ctrl-C to stop")
     try:
-        run_until_stopped(LiveScheduler(coord, clock))
+        run_until_stopped(LiveScheduler(coord, clock), stop)
     finally:
         coord.close()
     console.print("stopped cleanly")

@@ -213,13 +213,18 @@ def pull_missed_bars(settings: Any, now: pd.Timestamp) -> int:
     return added
 
 
-def catch_up(settings: Any, now: pd.Timestamp) -> int:
+class _Stopped(Exception):
+    """A stop was requested during catch-up (between two committed bars)."""
+
+
+def catch_up(settings: Any, now: pd.Timestamp, stop: threading.Event | None = None) -> int:
     """Replay every bar after the last completed one up to the last closed bar.
 
     The bars that closed while stopped are first pulled from the feed into the store (else only
     the bars already stored were replayed and the downtime was skipped for good). A fresh home
     (no completed bar yet) starts live at the next bar instead of replaying the whole store.
-    Returns the number of bars replayed.
+    ``stop`` set (SIGINT/SIGTERM) ends it after the bar being decided. Returns the number of
+    bars replayed.
     """
     from tradequorum.coordinator.replay import FrameMarket, replay_index, run_replay
     from tradequorum.coordinator.wiring import build_coordinator
@@ -246,17 +251,27 @@ def catch_up(settings: Any, now: pd.Timestamp) -> int:
     clock = FixedClock(idx[0])
     market = FrameMarket(frames, tf, clock, lookback=settings.data.lookback_bars)
     coord = build_coordinator(settings, market=market, clock=clock, replay=True)
+    done_bars = 0
+
+    def after_bar(_: pd.Timestamp) -> None:
+        nonlocal done_bars
+        done_bars += 1
+        if stop is not None and stop.is_set():
+            raise _Stopped
+
     try:
-        summary = run_replay(coord, clock, idx)
+        run_replay(coord, clock, idx, on_bar=after_bar)
+    except _Stopped:
+        coord.write_views()
+        logger.info("catch-up stopped by a signal after %d bars", done_bars)
     finally:
         coord.close()
-    logger.info("caught up %d bars after a stop", summary.bars)
-    return summary.bars
+    logger.info("caught up %d bars after a stop", done_bars)
+    return done_bars
 
 
-def run_until_stopped(live: LiveScheduler, stop: threading.Event | None = None) -> None:
-    """Start, wait for SIGINT/SIGTERM (or ``stop``), then stop cleanly."""
-    stop = stop or threading.Event()
+def install_stop_handlers(stop: threading.Event) -> None:
+    """SIGINT and SIGTERM set ``stop`` (only the main thread can install handlers)."""
 
     def handler(signum: int, frame: object) -> None:
         logger.info("signal %s received: stopping", signum)
@@ -265,6 +280,12 @@ def run_until_stopped(live: LiveScheduler, stop: threading.Event | None = None) 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, handler)
         signal.signal(signal.SIGTERM, handler)
+
+
+def run_until_stopped(live: LiveScheduler, stop: threading.Event | None = None) -> None:
+    """Start, wait for SIGINT/SIGTERM (or ``stop``), then stop cleanly."""
+    stop = stop or threading.Event()
+    install_stop_handlers(stop)
     live.start()
     try:
         while not stop.wait(0.5):
@@ -280,6 +301,7 @@ __all__ = [
     "catch_up",
     "crontab_trigger",
     "daily_trigger",
+    "install_stop_handlers",
     "last_closed_bar",
     "pull_missed_bars",
     "run_until_stopped",
