@@ -19,10 +19,12 @@ import io
 import logging
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -371,6 +373,35 @@ def test_live_session_quorum_status_shows_it(session: Session) -> None:
     assert "ACTIVE" in res.output and "decisions 121" in res.output
     assert f"{SYMBOL}: last completed bar {_t('01:19').isoformat()}" in res.output
     assert "left undecided by earlier runs" in res.output  # the operational log's warnings
+
+
+class _StopAfter(threading.Event):
+    """A stop event set (by SIGINT/SIGTERM) while the n-th caught-up bar is being decided."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.n, self.bars = n, 0
+
+    def is_set(self) -> bool:
+        self.bars += 1
+        return self.bars >= self.n
+
+
+def test_catch_up_stopped_by_a_signal_resumes_where_it_stopped(
+    session: Session, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(session.home, home)
+    settings = load_home_settings(home)
+    now = _t("01:30:10")  # down since 01:20:30: bars 01:20 .. 01:29 closed
+    assert catch_up(settings, now, _StopAfter(3)) == 3
+    assert _progress(home) == _t("01:22")
+    for f in home.rglob("*.json"):
+        read_json(f)
+    assert catch_up(settings, now) == 7
+    bars = [d["bar"] for d in _decisions(home)]
+    expected = pd.date_range(_t("23:19", day=6), _t("01:29"), freq="1min")
+    assert bars == [ts.isoformat() for ts in expected]
 
 
 @pytest.mark.xfail(
