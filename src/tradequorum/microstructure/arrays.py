@@ -35,11 +35,17 @@ class FlowArrays:
     times_ns: npt.NDArray[np.int64]
 
 
+# above this many rows a column read's fixed cost (~20 us) is nothing next to copying a frame
+# made of several blocks into one matrix
+_MATRIX_ROWS = 20_000
+
+
 def _read(bars: pd.DataFrame, names: tuple[str, ...]) -> list[FloatArray]:
-    matrix = bars.to_numpy()
-    if matrix.dtype == np.float64:  # every column float64 (usually one block: a view)
-        cols = bars.columns
-        return [np.ascontiguousarray(matrix[:, cols.get_loc(k)]) for k in names]
+    if len(bars) <= _MATRIX_ROWS:
+        matrix = bars.to_numpy()
+        if matrix.dtype == np.float64:  # every column float64 (usually one block: a view)
+            cols = bars.columns
+            return [np.ascontiguousarray(matrix[:, cols.get_loc(k)]) for k in names]
     return [np.ascontiguousarray(bars[k].to_numpy(dtype=np.float64)) for k in names]
 
 
