@@ -39,13 +39,17 @@ def bar_close_trigger(timeframe: str, grace_s: float) -> CronTrigger:
     grace = int(grace_s)
     if grace >= 60:
         raise ConfigError("schedule.bar_close_grace_s must be < 60 s")
-    if sec % 86400 == 0:
+    # cron counts minutes within the hour and hours within the day, bars are aligned on the epoch:
+    # the two agree only for bars dividing an hour or a day (a "7m" cron fired at :56 and :00)
+    if sec == 86400:
         return CronTrigger(hour=0, minute=0, second=grace, timezone="UTC")
-    if sec % 3600 == 0:
+    if sec % 3600 == 0 and 86400 % sec == 0:
         return CronTrigger(hour=f"*/{sec // 3600}", minute=0, second=grace, timezone="UTC")
-    if sec % 60 == 0:
+    if sec % 60 == 0 and 3600 % sec == 0:
         return CronTrigger(minute=f"*/{sec // 60}", second=grace, timezone="UTC")
-    raise ConfigError(f"timeframe {timeframe} is not schedulable (whole minutes, hours or days)")
+    raise ConfigError(
+        f"timeframe {timeframe} is not schedulable: its bars must divide an hour or a day"
+    )
 
 
 def last_closed_bar(now: pd.Timestamp, timeframe: str) -> pd.Timestamp:
