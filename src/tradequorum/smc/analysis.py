@@ -10,21 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-import numpy as np
 import pandas as pd
 
 from tradequorum.config.smc import SmcConfig
 from tradequorum.core.errors import DataError
 from tradequorum.smc.fused import PathOutputs, run_path_kernels
 from tradequorum.smc.fvg import fvg_columns, fvg_events
-from tradequorum.smc.htf import htf_at
 from tradequorum.smc.inputs import F64, BarArrays, frame, to_arrays
 from tradequorum.smc.liquidity import liquidity_columns, liquidity_events
 from tradequorum.smc.order_blocks import ob_columns, ob_events
 from tradequorum.smc.sessions import compute_sessions
 from tradequorum.smc.structure import structure_columns, structure_events
 from tradequorum.smc.swings import swing_events
-from tradequorum.smc.zones import zones_from_range
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +41,8 @@ def analyze_arrays(a: BarArrays, cfg: SmcConfig, *, timeframe: str | None = None
     return SmcAnalysis(
         **{f.name: getattr(p, f.name) for f in fields(PathOutputs)},
         sessions=compute_sessions(a, cfg),
-        zones=zones_from_range(p.range_high, p.range_low, p.leg, a.close, cfg),
-        htf=htf_at(p.htf, np.arange(len(a))),
+        zones=p.zones,
+        htf=p.htf,
     )
 
 

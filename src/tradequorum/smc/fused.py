@@ -2,12 +2,18 @@
 signal).
 
 ATR, internal and swing structure, fair value gaps, order blocks, liquidity (both sides; the
-bearish/sell side on negated prices, as the one-sided wrappers do), the dealing range, the previous
-UTC day's high/low and the structure of the closed HTF bars. The kernels are the modules' own
-(called from numba, so their code is compiled into this one function): the values are exactly those
-of calling them one by one. One call instead of fifteen saves the per-call dispatch and, above all,
-the per-function cost of loading the cached machine code in a fresh process (~25 ms instead of
-~50 ms). Each state here depends on the whole window: nothing is cut.
+bearish/sell side on negated prices, flipped back, as the one-sided wrappers do), the dealing
+range and its zones, the previous UTC day's high/low, HTF resampling, structure and lookup, and for
+the latest signal the score's input matrix and the score on the last ``signal_lookback + 1`` bars.
+The kernels are the modules' own (called from numba, so their code is compiled into this one
+function): the values are exactly those of calling them one by one (tested). One call instead of
+~20 saves the per-call dispatch and the per-function cost of loading cached machine code in a fresh
+process. Each state here depends on the whole window: nothing is cut.
+
+Caution: numba's on-disk cache is keyed on *this* file's content only. After editing a kernel in
+another module (fvg, order_blocks, liquidity, structure, swings, zones, sessions, htf, score,
+inputs), clear ``src/tradequorum/smc/__pycache__`` (or change this file) so that this function is
+recompiled; a fresh checkout (CI) always compiles.
 """
 
 from __future__ import annotations
@@ -19,14 +25,15 @@ from numba import njit
 
 from tradequorum.config.smc import SmcConfig
 from tradequorum.smc.fvg import FvgSide, fvg_flip, fvg_side_kernel
-from tradequorum.smc.htf import HtfState, htf_params, resample_kernel
+from tradequorum.smc.htf import htf_lookup, htf_params, resample_kernel
 from tradequorum.smc.inputs import F64, BarArrays, atr_sma
 from tradequorum.smc.liquidity import LiquiditySide, liquidity_flip, liquidity_side_kernel
 from tradequorum.smc.order_blocks import ObSide, ob_flip, ob_side_kernel
+from tradequorum.smc.score import ROWS, SIGNAL_ROWS, assemble_rows, score_weights, signal_kernel
 from tradequorum.smc.sessions import DAY_NS, period_levels
 from tradequorum.smc.structure import StructureArrays, structure_kernel
 from tradequorum.smc.swings import swing_kernel
-from tradequorum.smc.zones import range_kernel
+from tradequorum.smc.zones import range_kernel, zones_dict, zones_kernel
 
 
 @njit(cache=True)
@@ -42,9 +49,11 @@ def path_kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - numba
     ints: np.ndarray, floats: np.ndarray, flags: np.ndarray,
 ):  # fmt: skip
     """``ints``: atr_period, internal, swing, liquidity and HTF swing lengths, max_age, capacity,
-    HTF bar length, HTF epoch offset, base bar length (ns); ``floats``: fvg_min_atr, liquidity
-    tolerance (ATR); ``flags``: on_close, OBs from internal structure, join FVGs, sweep single
-    levels, HTF information present."""
+    HTF bar length, HTF epoch offset, base bar length (ns), first bar of the tail, signal
+    lookback; ``floats``: fvg_min_atr, liquidity tolerance (ATR), OTE low/high, stop buffer
+    (ATR), min confidence, the six score weights; ``flags``: on_close, OBs from internal
+    structure, join FVGs, sweep single levels, HTF information present, score the tail (the
+    latest signal), require structure."""
     # writable copies: the mirrored side's arrays are fresh (writable) too, so every kernel is
     # compiled for one array type only (half the machine code to load in a fresh process)
     o, h, lo, c, v, t_ns = o.copy(), h.copy(), lo.copy(), c.copy(), v.copy(), t_ns.copy()
@@ -81,8 +90,26 @@ def path_kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - numba
             np.empty(0, np.int64),
         )
     hsw, hst = _structure(ho, hh, hl, hc, ints[4], on_close)
-    return (atr, si, ti, ss, ts, fb, fs, obb, obs, lqb, lqs, rng, pd_[2], pd_[3],
-            known, hst[0], hsw[4], hsw[5])  # fmt: skip
+    start, m = ints[10], len(c)
+    rt = (rng[0][start:], rng[1][start:], rng[2][start:])
+    z = zones_kernel(rt[0], rt[1], rt[2], c[start:], floats[2], floats[3])
+    if len(known):
+        hz = htf_lookup(known, hst[0], hsw[4], hsw[5], np.arange(start, m))
+    else:
+        hz = (np.full(m - start, np.nan), np.full(m - start, np.nan), np.zeros(m - start))
+    if flags[5]:  # the score's inputs and the score on bars start.. (the latest signal)
+        at = np.empty((10, m - start))  # AT_ROWS
+        for t in range(m - start):
+            at[0, t], at[1, t], at[2, t], at[3, t] = hz[2][t], z[1][t], z[2][t], rt[2][t]
+            at[4, t], at[5, t], at[6, t], at[7, t] = z[3][t], z[4][t], rt[0][t], rt[1][t]
+            at[8, t], at[9, t] = pd_[2][start + t], pd_[3][start + t]
+        x = assemble_rows(start, h, lo, c, atr, at, lqb[0], lqs[0], ti, ts, obb[1], obs[1],
+                          fb[7], fb[8], fs[7], fs[8])  # fmt: skip
+        sig = signal_kernel(x, floats[6:12], ints[11], floats[4], floats[5], flags[6])
+    else:
+        x, sig = np.empty((len(ROWS), 0)), np.empty((len(SIGNAL_ROWS), 0))
+    return (atr, si, ti, ss, ts, fb, fs, obb, obs, lqb, lqs, rt, z, hz, pd_[2], pd_[3],
+            x, sig)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,14 +131,17 @@ class PathOutputs:
 
 @dataclass(frozen=True, slots=True)
 class PathState(PathOutputs):
-    """:class:`PathOutputs` plus the dealing range, previous day and HTF structure."""
+    """:class:`PathOutputs` plus, over bars ``start..``: the zone columns (``zones_dict``), the
+    HTF columns (``htf_at``), and for the latest signal the score's :data:`ROWS` matrix
+    ``inputs`` and its :data:`SIGNAL_ROWS` ``signal`` (else empty); previous day over all bars."""
 
-    range_high: F64
-    range_low: F64
-    leg: F64
+    start: int
+    zones: dict[str, F64]
+    htf: dict[str, F64]
     pdh: F64
     pdl: F64
-    htf: HtfState | None
+    inputs: np.ndarray
+    signal: np.ndarray
 
 
 def _structure_arrays(sw: tuple[F64, ...], st: tuple[F64, ...]) -> StructureArrays:
@@ -127,21 +157,27 @@ def _ro(x: np.ndarray) -> np.ndarray:
 
 
 def run_path_kernels(
-    a: BarArrays, cfg: SmcConfig, *, timeframe: str | None = None
+    a: BarArrays, cfg: SmcConfig, *, timeframe: str | None = None, latest: bool = False
 ) -> PathState:  # fmt: skip
-    """Run :func:`path_kernel` on ``a`` with ``cfg`` (and the HTF bars of ``cfg.htf_timeframe``)."""
+    """Run :func:`path_kernel` on ``a`` with ``cfg`` (and the HTF bars of ``cfg.htf_timeframe``):
+    zones and HTF columns over all bars, or with ``latest`` over the last ``signal_lookback + 1``
+    bars only, with the score's inputs and the score there."""
     hp = htf_params(a, cfg.htf_timeframe, timeframe=timeframe)
     htf_ns, offset, step = hp if hp is not None else (1, 0, 0)
-    bx = (a.open, a.high, a.low, a.close, a.volume, a.t_ns)
+    start = max(0, len(a) - 1 - cfg.signal_lookback) if latest else 0
     ints = np.array([cfg.atr_period, cfg.internal_length, cfg.swing_length,
                      cfg.liquidity_swing_length, cfg.htf_swing_length, cfg.zone_max_age,
-                     cfg.zone_capacity, htf_ns, offset, step], dtype=np.int64)  # fmt: skip
-    floats = np.array([cfg.fvg_min_atr, cfg.liquidity_tolerance_atr], dtype=np.float64)
+                     cfg.zone_capacity, htf_ns, offset, step, start, cfg.signal_lookback],
+                    dtype=np.int64)  # fmt: skip
+    floats = np.concatenate([[cfg.fvg_min_atr, cfg.liquidity_tolerance_atr, cfg.ote_low,
+                              cfg.ote_high, cfg.stop_buffer_atr, cfg.min_confidence],
+                             score_weights(cfg)])  # fmt: skip
     flags = np.array([cfg.break_on == "close", cfg.ob_structure == "internal",
-                      cfg.fvg_join_consecutive, cfg.sweep_single_swings, hp is not None],
-                     dtype=np.bool_)  # fmt: skip
+                      cfg.fvg_join_consecutive, cfg.sweep_single_swings, hp is not None, latest,
+                      cfg.require_structure], dtype=np.bool_)  # fmt: skip
+    bx = (a.open, a.high, a.low, a.close, a.volume, a.t_ns)
     r = path_kernel(*map(_ro, bx), ints, floats, flags)  # type: ignore[call-arg]
-    (atr, si, ti, ss, ts, fb, fs, obb, obs, lqb, lqs, rng, pdh, pdl, known, h_tr, h_hi, h_lo) = r
+    (atr, si, ti, ss, ts, fb, fs, obb, obs, lqb, lqs, rt, z, hz, pdh, pdl, x, sig) = r
     return PathState(
         bars=a,
         atr=atr,
@@ -153,12 +189,13 @@ def run_path_kernels(
         ob_bear=ObSide(*obs),
         buy_side=LiquiditySide(*lqb),
         sell_side=LiquiditySide(*lqs),
-        range_high=rng[0],
-        range_low=rng[1],
-        leg=rng[2],
+        start=start,
+        zones=zones_dict(rt[0], rt[1], rt[2], z),
+        htf=dict(zip(("htf_swing_high", "htf_swing_low", "htf_bias"), hz, strict=True)),
         pdh=pdh,
         pdl=pdl,
-        htf=HtfState(known, h_tr, h_hi, h_lo) if len(known) else None,
+        inputs=x,
+        signal=sig,
     )
 
 

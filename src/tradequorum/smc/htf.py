@@ -148,18 +148,29 @@ def htf_params(
 def htf_at(state: HtfState | None, positions: I64) -> dict[str, F64]:
     """``htf_bias`` and HTF swing high/low known at the given base positions (bias 0 and NaN
     levels before the first closed HTF bar, or without HTF information)."""
-    m = len(positions)
     if state is None:
-        nan = np.full(m, np.nan)
-        return {"htf_swing_high": nan, "htf_swing_low": nan.copy(), "htf_bias": np.zeros(m)}
-    count = np.searchsorted(state.known_at, positions, side="right")
-    seen = count > 0
-    k = np.maximum(count - 1, 0)
-    return {
-        "htf_swing_high": np.where(seen, state.last_high[k], np.nan),
-        "htf_swing_low": np.where(seen, state.last_low[k], np.nan),
-        "htf_bias": np.where(seen, state.trend[k], 0.0),
-    }
+        nan = np.full(len(positions), np.nan)
+        return {"htf_swing_high": nan, "htf_swing_low": nan.copy(),
+                "htf_bias": np.zeros(len(positions))}  # fmt: skip
+    hi, lo, bias = htf_lookup(state.known_at, state.trend, state.last_high, state.last_low,
+                              positions)  # fmt: skip
+    return {"htf_swing_high": hi, "htf_swing_low": lo, "htf_bias": bias}
+
+
+@njit(cache=True)
+def htf_lookup(  # type: ignore[no-untyped-def]  # pragma: no cover - numba
+    known_at: I64, trend: F64, last_high: F64, last_low: F64, positions: I64
+):
+    """HTF swing high, swing low and bias of the last HTF bar known at each base position (NaN,
+    NaN, 0 before the first)."""
+    count = np.searchsorted(known_at, positions, side="right")
+    k = len(positions)
+    hi, lo, bias = np.full(k, np.nan), np.full(k, np.nan), np.zeros(k)
+    for i in range(k):
+        if count[i] > 0:
+            j = count[i] - 1
+            hi[i], lo[i], bias[i] = last_high[j], last_low[j], trend[j]
+    return hi, lo, bias
 
 
 def compute_htf_bias(
@@ -187,6 +198,7 @@ __all__ = [
     "detect_htf_bias",
     "htf_at",
     "htf_bars",
+    "htf_lookup",
     "htf_params",
     "htf_period",
     "htf_state",

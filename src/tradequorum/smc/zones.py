@@ -47,26 +47,43 @@ def range_kernel(
     return rh, rl, leg
 
 
+@njit(cache=True)
+def zones_kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - numba
+    rh: F64, rl: F64, leg: F64, close: F64, ote_low: float, ote_high: float
+):
+    """Elementwise (any slice of bars gives the same values): equilibrium, position, zone (+1
+    premium, -1 discount, 0 at equilibrium or without a range), OTE low/high, ``in_ote``."""
+    k = len(close)
+    eq, pos, zone = np.full(k, np.nan), np.full(k, np.nan), np.zeros(k)
+    lo, hi, in_ote = np.full(k, np.nan), np.full(k, np.nan), np.zeros(k)
+    for t in range(k):
+        width = rh[t] - rl[t]
+        if not width > 0:  # NaN range (no swings yet) or a flat one
+            continue
+        eq[t] = rl[t] + 0.5 * width
+        pos[t] = (close[t] - rl[t]) / width
+        d = pos[t] - 0.5
+        zone[t] = 1.0 if d > 0 else (-1.0 if d < 0 else 0.0)  # np.sign; pos is finite here
+        if leg[t] > 0:
+            lo[t], hi[t] = rh[t] - ote_high * width, rh[t] - ote_low * width
+        elif leg[t] < 0:
+            lo[t], hi[t] = rl[t] + ote_low * width, rl[t] + ote_high * width
+        in_ote[t] = 1.0 if (close[t] >= lo[t] and close[t] <= hi[t]) else 0.0
+    return eq, pos, zone, lo, hi, in_ote
+
+
 def zones_from_range(rh: F64, rl: F64, leg: F64, close: F64, cfg: SmcConfig) -> dict[str, F64]:
     """Range, equilibrium, position, zone (+1 premium, -1 discount), leg, OTE band, ``in_ote``
-    from the range kernel's output; elementwise, so a slice of bars gives the same values."""
-    width = rh - rl
-    ok = width > 0
-    pos = np.where(ok, (close - rl) / np.where(ok, width, 1.0), np.nan)
-    bull, bear = ok & (leg > 0), ok & (leg < 0)
-    lo = np.where(bull, rh - cfg.ote_high * width, np.where(bear, rl + cfg.ote_low * width, np.nan))
-    hi = np.where(bull, rh - cfg.ote_low * width, np.where(bear, rl + cfg.ote_high * width, np.nan))
-    return {
-        "range_high": rh,
-        "range_low": rl,
-        "equilibrium": np.where(ok, rl + 0.5 * width, np.nan),
-        "position": pos,
-        "zone": np.where(np.isnan(pos), 0.0, np.sign(pos - 0.5)),
-        "leg": leg,
-        "ote_lo": lo,
-        "ote_hi": hi,
-        "in_ote": ((close >= lo) & (close <= hi)).astype(np.float64),
-    }
+    from the range kernel's output (see :func:`zones_kernel`)."""
+    eq, pos, zone, lo, hi, in_ote = zones_kernel(rh, rl, leg, close, cfg.ote_low, cfg.ote_high)
+    return zones_dict(rh, rl, leg, (eq, pos, zone, lo, hi, in_ote))
+
+
+def zones_dict(rh: F64, rl: F64, leg: F64, z: tuple[F64, ...]) -> dict[str, F64]:
+    """The zone columns in their order, from the range and :func:`zones_kernel`'s output."""
+    eq, pos, zone, lo, hi, in_ote = z
+    return {"range_high": rh, "range_low": rl, "equilibrium": eq, "position": pos, "zone": zone,
+            "leg": leg, "ote_lo": lo, "ote_hi": hi, "in_ote": in_ote}  # fmt: skip
 
 
 def zones_from_swings(
@@ -89,4 +106,12 @@ def detect_zones(bars: pd.DataFrame, cfg: SmcConfig | None = None) -> pd.DataFra
     return frame(bars.index, compute_zones(a, cfg or SmcConfig()))
 
 
-__all__ = ["compute_zones", "detect_zones", "range_kernel", "zones_from_range", "zones_from_swings"]
+__all__ = [
+    "compute_zones",
+    "detect_zones",
+    "range_kernel",
+    "zones_dict",
+    "zones_from_range",
+    "zones_from_swings",
+    "zones_kernel",
+]

@@ -17,10 +17,11 @@ from tradequorum.smc import analyze, compute_signal_frame, latest_signal
 from tradequorum.smc.analysis import analyze_arrays
 from tradequorum.smc.fused import run_path_kernels
 from tradequorum.smc.fvg import fvg_side
-from tradequorum.smc.htf import compute_htf_bias
+from tradequorum.smc.htf import compute_htf_bias, htf_at, htf_state
 from tradequorum.smc.inputs import atr_sma, to_arrays
 from tradequorum.smc.liquidity import liquidity_side
 from tradequorum.smc.order_blocks import ob_side
+from tradequorum.smc.score import ROWS
 from tradequorum.smc.sessions import compute_sessions
 from tradequorum.smc.signal_inputs import inputs_from_analysis, latest_inputs, tail_start
 from tradequorum.smc.signals import COLUMNS, signal_arrays
@@ -138,18 +139,75 @@ def test_fused_kernels_equal_the_one_by_one_kernels_on_real_data(cfg_name: str) 
         _same(got_lq.ev, lq.ev)
     z = zones_from_swings(a, p.swing.swing_high, p.swing.swing_high_pos, p.swing.swing_low,
                           p.swing.swing_low_pos, cfg)  # fmt: skip
-    _same(p.range_high, z["range_high"])
-    _same(p.range_low, z["range_low"])
-    _same(p.leg, z["leg"])
+    assert list(p.zones) == list(z)
+    for k, v in z.items():
+        _same(p.zones[k], v)
     sessions = compute_sessions(a, cfg)
     _same(p.pdh, sessions["pdh"])
     _same(p.pdl, sessions["pdl"])
     htf = compute_htf_bias(a, cfg.htf_timeframe, cfg.htf_swing_length, on_close=on_close,
                            timeframe="1m")  # fmt: skip
-    r = analyze_arrays(a, cfg, timeframe="1m")
+    assert list(p.htf) == list(htf)
     for k, v in htf.items():
-        _same(r.htf[k], v)
+        _same(p.htf[k], v)
     assert (htf["htf_bias"] != 0).any()
+
+
+def test_zone_and_htf_kernels_equal_their_numpy_formulas_on_real_data() -> None:
+    """The numba zone and HTF-lookup loops == the numpy expressions they replaced."""
+    cfg = SmcConfig()
+    r = analyze(load_shared_bars(EURUSD, nrows=20000), cfg, timeframe="15m")
+    z, c = r.zones, r.bars.close
+    rh, rl, leg = z["range_high"], z["range_low"], z["leg"]
+    width = rh - rl
+    ok = width > 0
+    pos = np.where(ok, (c - rl) / np.where(ok, width, 1.0), np.nan)
+    bull, bear = ok & (leg > 0), ok & (leg < 0)
+    lo = np.where(bull, rh - cfg.ote_high * width, np.where(bear, rl + cfg.ote_low * width, np.nan))
+    hi = np.where(bull, rh - cfg.ote_low * width, np.where(bear, rl + cfg.ote_high * width, np.nan))
+    _same(z["equilibrium"], np.where(ok, rl + 0.5 * width, np.nan))
+    _same(z["position"], pos)
+    _same(z["zone"], np.where(np.isnan(pos), 0.0, np.sign(pos - 0.5)))
+    _same(z["ote_lo"], lo)
+    _same(z["ote_hi"], hi)
+    _same(z["in_ote"], ((c >= lo) & (c <= hi)).astype(np.float64))
+    assert set(np.unique(z["zone"])) == {-1.0, 0.0, 1.0} and (z["in_ote"] > 0).any()
+    state = htf_state(r.bars, "4h", 3, timeframe="15m")
+    assert state is not None
+    count = np.searchsorted(state.known_at, np.arange(len(c)), side="right")
+    k = np.maximum(count - 1, 0)
+    got = htf_at(state, np.arange(len(c)))
+    _same(got["htf_bias"], np.where(count > 0, state.trend[k], 0.0))
+    _same(got["htf_swing_high"], np.where(count > 0, state.last_high[k], np.nan))
+    _same(got["htf_swing_low"], np.where(count > 0, state.last_low[k], np.nan))
+
+
+def test_signal_input_rows_are_the_named_analysis_columns() -> None:
+    cfg = SmcConfig()
+    r = analyze(load_shared_bars(BTC, nrows=2000), cfg, timeframe="1m")
+    x = inputs_from_analysis(r, 100)
+    st = {"int": r.internal, "sw": r.swing}
+    hits = {"bull_ob": r.ob_bull.hit[0:2], "bear_ob": r.ob_bear.hit[0:2],
+            "bull_brk": r.ob_bear.hit[2:4], "bear_brk": r.ob_bull.hit[2:4],
+            "bull_fvg": np.vstack([r.fvg_bull.hit_top, r.fvg_bull.hit_bottom]),
+            "bear_fvg": np.vstack([r.fvg_bear.hit_top, r.fvg_bear.hit_bottom])}  # fmt: skip
+    liq = {"bsl": r.buy_side.frame, "ssl": r.sell_side.frame}
+    for name in ROWS:
+        head, _, tail = name.rpartition("_")
+        if name in ("high", "low", "close"):
+            want = getattr(r.bars, name)
+        elif name == "atr":
+            want = r.atr
+        elif name in r.zones or name in ("htf_bias", "pdh", "pdl"):
+            want = {**r.zones, **r.htf, **r.sessions}[name]
+        elif name[:3] in liq:
+            want = liq[name[:3]][{"pool": 4, "single": 5, "swept": 2}[name[4:]]]
+        elif head in hits:
+            want = hits[head][0 if tail == "top" else 1]
+        else:
+            p, d, *lvl = name.split("_")
+            want = getattr(st[p], f"{d}_level" if lvl else d)
+        _same(x[name], want[100:])
 
 
 def _first_hit(*pairs: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
