@@ -30,7 +30,7 @@ import pandas as pd
 
 from tradequorum.agents.base import AgentContext, Task, TaskResult, TaskStatus
 from tradequorum.coordinator.expressions import Expression, ExpressionError, parse_expression
-from tradequorum.coordinator.failure import FailureProtocol
+from tradequorum.coordinator.failure import FailureProtocol, InTurn
 from tradequorum.coordinator.registry import AgentRegistry
 from tradequorum.coordinator.workers import WorkerPool
 from tradequorum.coordinator.workflow import StepSpec, TaskSpec, WorkflowSpec
@@ -293,9 +293,9 @@ class WorkflowRunner:
             created_at=self.context.clock.now().to_pydatetime(),
         )
 
-    def _execute(self, task: Task) -> TaskResult:
+    def _execute(self, task: Task, first: tuple[InTurn, int] | None = None) -> TaskResult:
         entry = self.registry.get(task.agent)
-        result = self.protocol.execute(entry, task, self._context_for(task.agent))
+        result = self.protocol.execute(entry, task, self._context_for(task.agent), first=first)
         if self.on_task is not None:
             self.on_task(result, task.workflow_id or "")
         return result
@@ -309,8 +309,9 @@ class WorkflowRunner:
 
     def _parallel(self, tasks: list[Task]) -> list[TaskResult]:
         """External agents (a process or an endpoint: they wait on I/O) run concurrently;
-        in-process agents run one after another, each still on its deadline worker under the
-        whole failure protocol. Python analysts cannot compute at once under the GIL, and three
+        in-process agents run one after another, their first attempts chained on one deadline
+        worker (``FailureProtocol.in_turn``: one thread hand-off for the step, each task still
+        under its own deadline and the whole failure protocol). Python analysts cannot compute at once under the GIL, and three
         of them contending for it made the step ~20 % slower than running them in turn
         (docs/coordinator.md, Performance). Every task gets the inputs of before the step."""
         jobs = {
@@ -318,7 +319,23 @@ class WorkflowRunner:
             for i, t in enumerate(tasks)
             if t.agent in self.registry and self.registry.get(t.agent).external
         }
-        local = {i: self._execute(t) for i, t in enumerate(tasks) if i not in jobs}
+        turn = [
+            i
+            for i, t in enumerate(tasks)
+            if i not in jobs and t.agent in self.registry and not self.registry.get(t.agent).inline
+        ]
+        chain = None
+        if len(turn) > 1:  # their first attempts on one worker job: one thread hand-off, not n
+            chain = self.protocol.in_turn(
+                [(self.registry.get(tasks[i].agent), tasks[i], self._context_for(tasks[i].agent))
+                 for i in turn]
+            )  # fmt: skip
+        place = {i: k for k, i in enumerate(turn)}
+        local = {
+            i: self._execute(t, (chain, place[i]) if chain is not None and i in place else None)
+            for i, t in enumerate(tasks)
+            if i not in jobs
+        }
         return [local[i] if i in local else jobs[i].wait(None)[1] for i in range(len(tasks))]
 
     def _absorb(

@@ -91,3 +91,72 @@ def test_parallel_step_external_agents_run_at_once(tmp_path: Path) -> None:
     elapsed = time.perf_counter() - t0
     assert res.variables["rx"] == {"ok": True} and res.variables["ry"] == {"ok": True}
     assert elapsed < 1.1  # in turn would take at least 1.2 s
+
+
+class _Where(Agent):
+    """Records its thread; ``boom`` raises, ``hang`` waits past any deadline."""
+
+    domain: ClassVar[str] = "test"
+    actions: ClassVar[tuple[str, ...]] = ("work", "boom", "hang")
+
+    def __init__(self, seen: list[tuple[str, int]]) -> None:
+        self.seen = seen
+
+    def work(self, task: Task, ctx: AgentContext) -> Out:
+        self.seen.append((self.name, threading.get_ident()))
+        return Out(agent=self.name)
+
+    def boom(self, task: Task, ctx: AgentContext) -> Out:
+        self.seen.append((self.name, threading.get_ident()))
+        raise RuntimeError(f"injected in {self.name}")
+
+    def hang(self, task: Task, ctx: AgentContext) -> Out:
+        self.seen.append((self.name, threading.get_ident()))
+        threading.Event().wait(2.0)
+        return Out(late=True)
+
+
+def _where(names: str, seen: list[tuple[str, int]]) -> AgentRegistry:
+    return AgentRegistry([type(f"W_{n}", (_Where,), {"name": n})(seen) for n in names])
+
+
+def test_parallel_step_first_attempts_share_one_worker_thread(tmp_path: Path) -> None:
+    seen: list[tuple[str, int]] = []
+    tasks = "".join(f"      - {{agent: {n}, action: work, name: r{n}}}\n" for n in "abc")
+    res = _run(tmp_path, _where("abc", seen), tasks)
+    assert [n for n, _ in seen] == ["a", "b", "c"]
+    assert len({t for _, t in seen}) == 1 and seen[0][1] != threading.get_ident()
+    assert all(res.results[f"r{n}"].status.value == "completed" for n in "abc")
+
+
+def test_parallel_step_chain_exception_fails_only_its_task(tmp_path: Path) -> None:
+    seen: list[tuple[str, int]] = []
+    tasks = (
+        "      - {agent: a, action: work, name: ra}\n"
+        "      - {agent: b, action: boom, name: rb, optional: true}\n"
+        "      - {agent: c, action: work, name: rc}\n"
+    )
+    res = _run(tmp_path, _where("abc", seen), tasks)
+    assert res.results["rb"].status.value == "failed" and "injected in b" in (
+        res.results["rb"].error or ""
+    )
+    assert res.results["rb"].attempts == 1  # a plain bug is not retried
+    assert res.results["ra"].status.value == res.results["rc"].status.value == "completed"
+    assert len({t for _, t in seen}) == 1  # c still ran on the chain after b raised
+
+
+def test_parallel_step_chain_hang_times_out_then_the_rest_run_fresh(tmp_path: Path) -> None:
+    seen: list[tuple[str, int]] = []
+    tasks = (
+        "      - {agent: a, action: hang, name: ra, optional: true}\n"
+        "      - {agent: b, action: work, name: rb}\n"
+        "      - {agent: c, action: work, name: rc}\n"
+    )
+    t0 = time.perf_counter()
+    res = _run(tmp_path, _where("abc", seen), tasks, timeout_s=0.2)
+    assert time.perf_counter() - t0 < 1.5  # two 0.2 s deadlines, not the 2 s hang
+    assert res.results["ra"].status.value == "timeout" and res.results["ra"].attempts == 2
+    assert res.results["rb"].status.value == res.results["rc"].status.value == "completed"
+    assert [n for n, _ in seen] == ["a", "a", "b", "c"]  # the retry, then b and c afresh
+    chain_thread = seen[0][1]
+    assert seen[2][1] != chain_thread  # the chain's worker is stuck in a: b runs elsewhere
