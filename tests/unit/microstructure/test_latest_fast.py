@@ -155,6 +155,102 @@ def test_latest_core_hypothesis_bars_with_gaps_and_zero_volume_equal_full_last_r
     _assert_last_equal(latest_core(bars, cfg), signal_core(bars, cfg))
 
 
+def _tick_bars(rng: np.random.Generator, n: int, flat_share: float) -> pd.DataFrame:
+    """Ties at every comparison: prices on a coarse tick grid with flat stretches (zero sigma,
+    zero move), flat bars (zero range), volume 10 with spikes of exactly 1.5x, 2x and 3x."""
+    tick = 10.0
+    close = 1000.0 + tick * np.cumsum(rng.choice([-1, 0, 0, 0, 1], n))
+    open_ = np.concatenate(([close[0]], close[:-1]))
+    high = np.maximum(open_, close) + tick * rng.integers(0, 3, n)
+    low = np.minimum(open_, close) - tick * rng.integers(0, 3, n)
+    flat = rng.random(n) < flat_share
+    open_[flat] = high[flat] = low[flat] = close[flat]
+    spike = rng.choice([1.0, 1.5, 2.0, 3.0], n, p=[0.85, 0.05, 0.05, 0.05])
+    volume = 10.0 * spike
+    taker = volume * rng.choice([0.0, 0.25, 0.5, 0.75, 1.0], n)
+    idx = pd.date_range("2024-01-01", periods=n, freq="15min", tz="UTC")
+    frame = {"open": open_, "high": high, "low": low, "close": close, "volume": volume}
+    return pd.DataFrame({**frame, "taker_buy_volume": taker}, index=idx)
+
+
+@given(
+    st.integers(1, 300),
+    st.integers(0, 10_000),
+    st.sampled_from([0.0, 0.1, 0.4]),
+    st.sampled_from([0.25, 0.35, 0.5]),
+    st.integers(5, 15),
+    st.integers(3, 8),
+)
+def test_latest_core_hypothesis_tick_grid_ties_and_flat_bars_equal_full_last_row(
+    n: int, seed: int, flat_share: float, share: float, window: int, lookback: int
+) -> None:
+    bars = _tick_bars(np.random.default_rng(seed), n, flat_share)
+    cfg = MicrostructureConfig(
+        window_bars=window,
+        divergence_bars=lookback,
+        event_memory_bars=3,
+        at_extreme_position=share,
+        heavy_volume_ratio=1.5,  # exactly a spike's ratio to a calm window
+        climax_volume_ratio=2.0,
+        exhaustion_move_sigma=0.5,
+        small_range_ratio=1.0,
+        vpin_buckets=5,
+        vpin_buckets_per_day=20,
+        vpin_change_buckets=2,
+    )
+    for i in range(max(1, n - 20), n + 1):  # the last 20 windows: events enter and leave memory
+        window_bars = bars.iloc[:i]
+        _assert_last_equal(latest_core(window_bars, cfg), signal_core(window_bars, cfg))
+
+
+def _flat_bars(n: int) -> pd.DataFrame:
+    """Close 1035 throughout (zero sigma, zero move), range 20, volume 10, balanced taker flow."""
+    close = np.full(n, 1035.0)
+    idx = pd.date_range("2024-01-01", periods=n, freq="1min", tz="UTC")
+    return pd.DataFrame(
+        {
+            "open": close.copy(),
+            "high": close + 10.0,
+            "low": close - 10.0,
+            "close": close,
+            "volume": np.full(n, 10.0),
+            "taker_buy_volume": np.full(n, 5.0),
+        },
+        index=idx,
+    )
+
+
+@pytest.mark.parametrize(
+    ("high_ext", "low_ext", "expected"),
+    [(10.0, 0.0, -1.0), (0.0, 10.0, 1.0), (0.0, 0.0, 0.0), (10.0, 10.0, 0.0)],
+)
+def test_latest_core_exhaustion_ties_at_zero_sigma_equal_full_path(
+    high_ext: float, low_ext: float, expected: float
+) -> None:
+    """Zero sigma and zero move meet both move tests; the close's place in the bar decides."""
+    bars = _flat_bars(120)
+    last = bars.index[-1]
+    bars.loc[last, ["high", "low", "volume"]] = [1035.0 + high_ext, 1035.0 - low_ext, 30.0]
+    bars.loc[last, "taker_buy_volume"] = 15.0
+    cfg = MicrostructureConfig()
+    full = signal_core(bars, cfg)
+    assert full.components["exhaustion"][-1] == expected
+    _assert_last_equal(latest_core(bars, cfg), full)
+
+
+def test_latest_core_absorption_close_exactly_at_the_extreme_share_equals_full_path() -> None:
+    """Bullish absorption with the close at exactly 35% of the window's range counts (<=)."""
+    bars = _flat_bars(120)
+    bars.iloc[80, bars.columns.get_loc("high")] = 1100.0  # window range 1000..1100
+    bars.iloc[90, bars.columns.get_loc("low")] = 1000.0
+    last = bars.index[-1]
+    bars.loc[last, ["high", "low", "volume", "taker_buy_volume"]] = [1040.0, 1030.0, 30.0, 0.0]
+    cfg = MicrostructureConfig()
+    full = signal_core(bars, cfg)
+    assert full.components["absorption"][-1] == 1.0
+    _assert_last_equal(latest_core(bars, cfg), full)
+
+
 def test_latest_core_nan_volume_raises_like_the_full_path() -> None:
     bars = make_bars(300, seed=4)
     bars.iloc[10, bars.columns.get_loc("volume")] = np.nan
