@@ -44,7 +44,7 @@ def _structure(o: F64, h: F64, lo: F64, c: F64, n: int, on_close: bool):  # type
 
 
 @njit(cache=True)
-def path_kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - numba
+def _path_all(  # type: ignore[no-untyped-def]  # pragma: no cover - numba
     o: F64, h: F64, lo: F64, c: F64, v: F64, t_ns: np.ndarray,
     ints: np.ndarray, floats: np.ndarray, flags: np.ndarray,
 ):  # fmt: skip
@@ -112,6 +112,26 @@ def path_kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - numba
             x, sig)  # fmt: skip
 
 
+@njit(cache=True)
+def path_kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - numba
+    o: F64, h: F64, lo: F64, c: F64, v: F64, t_ns: np.ndarray,
+    ints: np.ndarray, floats: np.ndarray, flags: np.ndarray,
+):  # fmt: skip
+    """Every output of :func:`_path_all` (for :class:`PathState`)."""
+    return _path_all(o, h, lo, c, v, t_ns, ints, floats, flags)
+
+
+@njit(cache=True)
+def latest_kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - numba
+    o: F64, h: F64, lo: F64, c: F64, v: F64, t_ns: np.ndarray,
+    ints: np.ndarray, floats: np.ndarray, flags: np.ndarray,
+):  # fmt: skip
+    """Only the score's input matrix and the score (``flags[5]`` set): the same computation, but
+    ~80 fewer arrays handed back to Python, and a smaller library to load in a fresh process."""
+    r = _path_all(o, h, lo, c, v, t_ns, ints, floats, flags)
+    return r[16], r[17]
+
+
 @dataclass(frozen=True, slots=True)
 class PathOutputs:
     """Outputs of the path-dependent kernels over a window (positions 0..n-1), wrapped as the
@@ -156,12 +176,10 @@ def _ro(x: np.ndarray) -> np.ndarray:
     return v
 
 
-def run_path_kernels(
-    a: BarArrays, cfg: SmcConfig, *, timeframe: str | None = None, latest: bool = False
-) -> PathState:  # fmt: skip
-    """Run :func:`path_kernel` on ``a`` with ``cfg`` (and the HTF bars of ``cfg.htf_timeframe``):
-    zones and HTF columns over all bars, or with ``latest`` over the last ``signal_lookback + 1``
-    bars only, with the score's inputs and the score there."""
+def _kernel_args(
+    a: BarArrays, cfg: SmcConfig, timeframe: str | None, latest: bool
+) -> tuple[np.ndarray, ...]:  # fmt: skip
+    """The arguments of :func:`path_kernel` / :func:`latest_kernel` (see :func:`_path_all`)."""
     hp = htf_params(a, cfg.htf_timeframe, timeframe=timeframe)
     htf_ns, offset, step = hp if hp is not None else (1, 0, 0)
     start = max(0, len(a) - 1 - cfg.signal_lookback) if latest else 0
@@ -176,7 +194,28 @@ def run_path_kernels(
                       cfg.fvg_join_consecutive, cfg.sweep_single_swings, hp is not None, latest,
                       cfg.require_structure], dtype=np.bool_)  # fmt: skip
     bx = (a.open, a.high, a.low, a.close, a.volume, a.t_ns)
-    r = path_kernel(*map(_ro, bx), ints, floats, flags)  # type: ignore[call-arg]
+    return (*map(_ro, bx), ints, floats, flags)
+
+
+def latest_score(
+    a: BarArrays, cfg: SmcConfig, *, timeframe: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The score's :data:`ROWS` matrix and :data:`SIGNAL_ROWS` over the last
+    ``signal_lookback + 1`` bars of ``a``: ``run_path_kernels(..., latest=True)``'s ``inputs`` and
+    ``signal``, from :func:`latest_kernel`."""
+    x, sig = latest_kernel(*_kernel_args(a, cfg, timeframe, True))  # type: ignore[call-arg]
+    return x, sig
+
+
+def run_path_kernels(
+    a: BarArrays, cfg: SmcConfig, *, timeframe: str | None = None, latest: bool = False
+) -> PathState:  # fmt: skip
+    """Run :func:`path_kernel` on ``a`` with ``cfg`` (and the HTF bars of ``cfg.htf_timeframe``):
+    zones and HTF columns over all bars, or with ``latest`` over the last ``signal_lookback + 1``
+    bars only, with the score's inputs and the score there."""
+    args = _kernel_args(a, cfg, timeframe, latest)
+    r = path_kernel(*args)  # type: ignore[call-arg]
+    start = int(args[6][10])
     (atr, si, ti, ss, ts, fb, fs, obb, obs, lqb, lqs, rt, z, hz, pdh, pdl, x, sig) = r
     return PathState(
         bars=a,
@@ -199,4 +238,11 @@ def run_path_kernels(
     )
 
 
-__all__ = ["PathOutputs", "PathState", "path_kernel", "run_path_kernels"]
+__all__ = [
+    "PathOutputs",
+    "PathState",
+    "latest_kernel",
+    "latest_score",
+    "path_kernel",
+    "run_path_kernels",
+]

@@ -18,7 +18,7 @@ import numpy as np
 
 from tradequorum.config.smc import SmcConfig
 from tradequorum.smc.analysis import SmcAnalysis
-from tradequorum.smc.fused import run_path_kernels
+from tradequorum.smc.fused import latest_score
 from tradequorum.smc.inputs import F64, BarArrays
 from tradequorum.smc.score import AT_ROWS, ROW, ROWS, assemble_rows
 from tradequorum.smc.structure import StructureArrays
@@ -62,7 +62,7 @@ def latest_inputs(
 ) -> SignalInputs:  # fmt: skip
     """The score's inputs over the last ``signal_lookback + 1`` bars of ``a`` (module docstring):
     equal to ``inputs_from_analysis(analyze_arrays(a, cfg), tail_start(len(a), cfg))``."""
-    return SignalInputs(run_path_kernels(a, cfg, timeframe=timeframe, latest=True).inputs)
+    return SignalInputs(latest_score(a, cfg, timeframe=timeframe)[0])
 
 
 def tail_start(n: int, cfg: SmcConfig) -> int:

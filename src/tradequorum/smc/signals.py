@@ -27,7 +27,7 @@ import pandas as pd
 from tradequorum.config.smc import SmcConfig
 from tradequorum.core.types import Direction, Evidence, Signal
 from tradequorum.smc.analysis import SmcAnalysis, analyze, bar_arrays
-from tradequorum.smc.fused import run_path_kernels
+from tradequorum.smc.fused import latest_score
 from tradequorum.smc.inputs import F64
 from tradequorum.smc.score import (
     SIGNAL_ROWS,
@@ -93,9 +93,9 @@ def latest_signal(
         x = inputs_from_analysis(analysis, tail_start(len(analysis.bars), cfg))
         arrs = signal_from_inputs(x, cfg)
     else:  # one numba call: kernels over the window, the score on its last L+1 bars
-        p = run_path_kernels(bar_arrays(bars), cfg, timeframe=timeframe, latest=True)
-        x = SignalInputs(p.inputs)
-        arrs = dict(zip(SIGNAL_ROWS, p.signal, strict=True))
+        data, score = latest_score(bar_arrays(bars), cfg, timeframe=timeframe)
+        x = SignalInputs(data)
+        arrs = dict(zip(SIGNAL_ROWS, score, strict=True))
     row = {c: float(arrs[c][-1]) for c in COLUMNS}
     direction = Direction.from_sign(row["direction"])
     evidence: list[Evidence] = collect_evidence(x, cfg, direction)

@@ -50,8 +50,14 @@ def _assert_fast_equals_full(bars: pd.DataFrame, cfg: SmcConfig, tf: str) -> Dir
     """Inputs, signal and evidence of the fast path == the full analysis' last bars."""
     a = to_arrays(bars)
     full = analyze_arrays(a, cfg, timeframe=tf)
-    _same(latest_inputs(a, cfg, timeframe=tf).data,
-          inputs_from_analysis(full, tail_start(len(a), cfg)).data)  # fmt: skip
+    start = tail_start(len(a), cfg)
+    _same(latest_inputs(a, cfg, timeframe=tf).data, inputs_from_analysis(full, start).data)
+    p = run_path_kernels(a, cfg, timeframe=tf, latest=True)  # the same through path_kernel
+    _same(p.inputs, inputs_from_analysis(full, start).data)
+    for k, v in p.zones.items():
+        _same(v, full.zones[k][start:])
+    for k, v in p.htf.items():
+        _same(v, full.htf[k][start:])
     fast = latest_signal(bars, cfg, symbol="S", timeframe=tf)
     assert fast == latest_signal(bars, cfg, symbol="S", timeframe=tf, analysis=full)
     row = compute_signal_frame(bars, cfg, timeframe=tf).iloc[-1]
