@@ -404,11 +404,6 @@ def test_catch_up_stopped_by_a_signal_resumes_where_it_stopped(
     assert bars == [ts.isoformat() for ts in expected]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="model-trainer.train_models returns validation=metrics without 'passed', so the "
-    "deployment gate 'training_run.validation.passed == true' is never true (ml agent's file)",
-)
 def test_weekly_training_job_on_the_live_path_reaches_an_evaluable_gate(tmp_path: Path) -> None:
     home = tmp_path / "home"
     # the trainer sees the live view's look-back only (1,000 bars leave 1 row after warm-up)

@@ -14,18 +14,20 @@ workflow's ``deployment_gate`` decides before it is called).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from tradequorum.agents.base import Agent, AgentContext, Task, require_market
+from tradequorum.agents.base import Agent, AgentContext, MarketView, Task, require_market
 from tradequorum.agents.feature_engineer import registry_for, symbols_of
 from tradequorum.backtest import EngineSettings
 from tradequorum.config.settings import Settings
-from tradequorum.core.bars import ensure_bars
-from tradequorum.core.errors import AgentError
+from tradequorum.core.bars import ensure_bars, fingerprint_bars
+from tradequorum.core.errors import AgentError, DataError
+from tradequorum.data.views import closed_until
 from tradequorum.features.calendar import calendar_specs
 from tradequorum.ml.artifact import build_artifact
 from tradequorum.ml.registry import ModelRegistry
@@ -111,6 +113,33 @@ def _parameter_analysis(
     }
 
 
+def _training_bars(
+    task: Task, ctx: AgentContext, market: MarketView, symbol: str, tf: str
+) -> pd.DataFrame:
+    """The last ``ml.training_bars`` bars to train on: the dataset the data-pipeline-manager
+    prepared in this workflow (``inputs.training_data``, the seed's step 1) when it is of this
+    symbol and timeframe, else the market view (whose live look-back may be much shorter)."""
+    cfg = ctx.settings.ml
+    inputs = task.params.get("inputs")
+    prepared = inputs.get("training_data") if isinstance(inputs, dict) else None
+    if (
+        isinstance(prepared, dict)
+        and prepared.get("symbol") == symbol
+        and prepared.get("timeframe") == tf
+        and Path(str(prepared.get("path", ""))).is_file()
+    ):
+        bars = pd.read_parquet(str(prepared["path"]))
+        if fingerprint_bars(bars) != prepared.get("fingerprint"):
+            raise DataError(
+                f"{prepared['path']} does not match the fingerprint the data-pipeline-manager "
+                "recorded for it: not trained on"
+            )
+        bars = closed_until(bars, tf, ctx.clock.now(), None)  # never a bar after now
+    else:
+        bars = market.bars(symbol, tf)
+    return bars.iloc[-cfg.training_bars :]
+
+
 class ModelTrainerAgent(Agent):
     """The model-trainer."""
 
@@ -149,7 +178,7 @@ class ModelTrainerAgent(Agent):
         cfg = ctx.settings.ml
         tf = str(task.params.get("timeframe", ctx.settings.timeframe))
         sym = symbols_of(task, ctx)[0]
-        bars = ensure_bars(market.bars(sym, tf).iloc[-cfg.training_bars :], min_rows=500)
+        bars = ensure_bars(_training_bars(task, ctx, market, sym, tf), min_rows=500)
         reg = registry_for(ctx.settings, tf)
         names = default_feature_names(reg, bars, cfg)
         ds = prepare_dataset(bars, reg, cfg, names)
@@ -200,7 +229,12 @@ class ModelTrainerAgent(Agent):
             version=meta.version,
             promoted=promoted,
             reasons=reasons,
-            validation=val.report.metrics,
+            # what the deployment gate reads (``training_run.validation.passed``), with the metrics
+            validation={
+                **val.report.metrics,
+                "passed": bool(val.report.passed),
+                "reasons": list(val.report.reasons),
+            },
             risk=risk.model_dump(mode="json"),
             cv={
                 "oof": res.cv_metrics["oof"],
