@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from tradequorum.config.smc import SmcConfig
 from tradequorum.core.types import Direction, Evidence
 from tradequorum.smc.analysis import SmcAnalysis
-from tradequorum.smc.signal_inputs import ROW, SignalInputs, inputs_from_analysis, tail_start
+from tradequorum.smc.signal_inputs import ROW, ROWS, SignalInputs, inputs_from_analysis, tail_start
 
 _AGE_ROWS = ("ssl_swept", "bsl_swept", "int_up", "sw_up", "int_dn", "sw_dn")
 
@@ -26,7 +28,7 @@ def _ages(x: SignalInputs, lookback: int) -> dict[tuple[str, float], int]:
 
 
 def _f(x: float) -> float | None:
-    return float(x) if np.isfinite(x) else None
+    return float(x) if math.isfinite(x) else None
 
 
 def _structure(
@@ -45,16 +47,15 @@ def _structure(
     return out
 
 
-def _poi(x: SignalInputs, up: bool) -> list[Evidence]:
+def _poi(last: dict[str, float], up: bool) -> list[Evidence]:
     side = "bullish" if up else "bearish"
     p = "bull" if up else "bear"
     out = []
     for kind, row in (("order_block", "ob"), ("breaker_block", "brk"), ("fvg", "fvg")):
-        top = float(x[f"{p}_{row}_top"][-1])
-        if np.isfinite(top):
-            bottom = float(x[f"{p}_{row}_bottom"][-1])
-            out.append(Evidence(kind=kind, direction=side, top=top, bottom=bottom,
-                                fresh_touch=True))  # fmt: skip
+        top = last[f"{p}_{row}_top"]
+        if math.isfinite(top):
+            out.append(Evidence(kind=kind, direction=side, top=top,
+                                bottom=last[f"{p}_{row}_bottom"], fresh_touch=True))  # fmt: skip
     return out
 
 
@@ -65,16 +66,16 @@ def collect_evidence(
     for a neutral signal, the structure and sweeps of both sides. Reads the last
     ``signal_lookback + 1`` bars (of an analysis, or of the latest signal's inputs)."""
     x = r if isinstance(r, SignalInputs) else inputs_from_analysis(r, tail_start(len(r.bars), cfg))
+    last = dict(zip(ROWS, x.data[:, -1].tolist(), strict=True))  # Python floats of the last bar
     ev = [
         Evidence(kind="htf_bias", timeframe=cfg.htf_timeframe,
-                 bias=Direction.from_sign(float(x["htf_bias"][-1])).value),
-        Evidence(kind="premium_discount", position=_f(x["position"][-1]),
-                 zone={1.0: "premium", -1.0: "discount"}.get(float(x["zone"][-1]), "equilibrium"),
-                 range_high=_f(x["range_high"][-1]), range_low=_f(x["range_low"][-1]),
-                 ote_lo=_f(x["ote_lo"][-1]), ote_hi=_f(x["ote_hi"][-1])),
-        Evidence(kind="liquidity", buy_side_pool=_f(x["bsl_pool"][-1]),
-                 sell_side_pool=_f(x["ssl_pool"][-1]), pdh=_f(x["pdh"][-1]),
-                 pdl=_f(x["pdl"][-1])),
+                 bias=Direction.from_sign(last["htf_bias"]).value),
+        Evidence(kind="premium_discount", position=_f(last["position"]),
+                 zone={1.0: "premium", -1.0: "discount"}.get(last["zone"], "equilibrium"),
+                 range_high=_f(last["range_high"]), range_low=_f(last["range_low"]),
+                 ote_lo=_f(last["ote_lo"]), ote_hi=_f(last["ote_hi"])),
+        Evidence(kind="liquidity", buy_side_pool=_f(last["bsl_pool"]),
+                 sell_side_pool=_f(last["ssl_pool"]), pdh=_f(last["pdh"]), pdl=_f(last["pdl"])),
     ]  # fmt: skip
     sides = [direction.sign > 0] if direction != Direction.NEUTRAL else [True, False]
     ages = _ages(x, cfg.signal_lookback)
@@ -85,7 +86,7 @@ def collect_evidence(
             ev.append(Evidence(kind="liquidity_sweep", side="sell_side" if up else "buy_side",
                                level=_f(x[row][-1 - ago]), bars_ago=ago))  # fmt: skip
         ev.extend(_structure(x, up, ages))
-        ev.extend(_poi(x, up))
+        ev.extend(_poi(last, up))
     return ev
 
 
