@@ -166,6 +166,13 @@ def signal_kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - numba
 
 
 @njit(cache=True)
+def _put(x: np.ndarray, r: int, src: F64, start: int) -> None:  # pragma: no cover - numba
+    """Row ``r`` of ``x`` <- ``src[start:]`` (a plain loop: compact code, sequential memory)."""
+    for t in range(x.shape[1]):
+        x[r, t] = src[start + t]
+
+
+@njit(cache=True)
 def assemble_rows(  # type: ignore[no-untyped-def]  # pragma: no cover - numba
     start: int, high: F64, low: F64, close: F64, atr: F64, at: np.ndarray,
     bs: np.ndarray, ss: np.ndarray, internal: tuple, swing: tuple,  # type: ignore[type-arg]
@@ -174,23 +181,19 @@ def assemble_rows(  # type: ignore[no-untyped-def]  # pragma: no cover - numba
     """The :data:`ROWS` matrix of bars ``start..`` from full-window kernel outputs: liquidity
     frames ``bs``/``ss``, structure-kernel tuples, bullish/bearish OB ``hit`` arrays, bullish and
     bearish FVG hit top/bottom; ``at``: the :data:`AT_ROWS` already computed on those bars."""
-    k = len(close) - start
-    x = np.empty((len(ROWS), k))
+    x = np.empty((len(ROWS), len(close) - start))
+    _put(x, 0, high, start)
+    _put(x, 1, low, start)
+    _put(x, 2, close, start)
+    for j in range(10):
+        _put(x, 4 + j, at[j], 0)
     iu, idn, iul, idl = internal[1], internal[2], internal[3], internal[4]
     su, sdn, sul, sdl = swing[1], swing[2], swing[3], swing[4]
-    for t in range(k):  # scalar copies: compact machine code (loaded once per process)
-        i = start + t
-        x[0, t], x[1, t], x[2, t], x[3, t] = high[i], low[i], close[i], atr[i]
-        for j in range(10):
-            x[4 + j, t] = at[j, t]
-        x[14, t], x[15, t], x[16, t] = bs[4, i], bs[5, i], bs[2, i]
-        x[17, t], x[18, t], x[19, t] = ss[4, i], ss[5, i], ss[2, i]
-        x[20, t], x[21, t], x[22, t], x[23, t] = iu[i], idn[i], iul[i], idl[i]
-        x[24, t], x[25, t], x[26, t], x[27, t] = su[i], sdn[i], sul[i], sdl[i]
-        x[28, t], x[29, t], x[30, t], x[31, t] = ob_u[0, i], ob_u[1, i], ob_d[2, i], ob_d[3, i]
-        x[32, t], x[33, t] = fu_t[i], fu_b[i]  # bull: OB, breaker (a broken bear OB), FVG
-        x[34, t], x[35, t], x[36, t], x[37, t] = ob_d[0, i], ob_d[1, i], ob_u[2, i], ob_u[3, i]
-        x[38, t], x[39, t] = fd_t[i], fd_b[i]
+    rest = (atr, bs[4], bs[5], bs[2], ss[4], ss[5], ss[2], iu, idn, iul, idl, su, sdn, sul, sdl,
+            ob_u[0], ob_u[1], ob_d[2], ob_d[3], fu_t, fu_b,  # bull: OB, breaker (bear OB), FVG
+            ob_d[0], ob_d[1], ob_u[2], ob_u[3], fd_t, fd_b)  # fmt: skip
+    for j in range(len(rest)):  # rows 3, then 14..39 in ROWS order
+        _put(x, 3 if j == 0 else 13 + j, rest[j], start)
     return x
 
 
