@@ -52,19 +52,27 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._workers = 0
         self._idle = 0
+        self._threads: list[threading.Thread] = []
 
     def submit(self, fn: Callable[[], Any]) -> Job:
         job = Job(fn)
         with self._lock:
             if self._idle == 0 and self._workers < self.max_workers:
                 self._workers += 1
-                threading.Thread(
+                thread = threading.Thread(
                     target=self._loop, name=f"{self.name}-{self._workers}", daemon=True
-                ).start()
+                )
+                thread.start()
+                self._threads.append(thread)
             else:
                 self._idle -= 1 if self._idle > 0 else 0
         self._queue.put(job)
         return job
+
+    def native_ids(self) -> list[int]:
+        """The OS thread ids of the live workers (for CPU affinity)."""
+        with self._lock:
+            return [t.native_id for t in self._threads if t.is_alive() and t.native_id]
 
     def _loop(self) -> None:
         while True:
