@@ -75,6 +75,8 @@ class FrameMarketView:
     ) -> None:
         self._frames = dict(frames)
         self._close_ns: dict[tuple[str, str], np.ndarray] = {}
+        # the last cut per key and clock time: every agent of a bar asks for the same window
+        self._cut: dict[tuple[str, str], tuple[int, pd.DataFrame]] = {}
         self._clock = clock
         self._lookback = lookback
         self._base = base_timeframe
@@ -91,12 +93,19 @@ class FrameMarketView:
 
     def bars(self, symbol: str, timeframe: str) -> pd.DataFrame:
         """Closed bars known at the clock's now (at most ``lookback``)."""
-        frame = self._frame(symbol, timeframe)
         key = (symbol, timeframe)
-        close_ns = self._close_ns.get(key)
-        if close_ns is None:  # the frames are never mutated: their close times are computed once
-            close_ns = self._close_ns[key] = close_times_ns(frame, timeframe)
-        return closed_until(frame, timeframe, self._clock.now(), self._lookback, close_ns=close_ns)
+        now = pd.Timestamp(self._clock.now())
+        hit = self._cut.get(key)
+        if hit is None or hit[0] != now.value:
+            frame = self._frame(symbol, timeframe)
+            close_ns = self._close_ns.get(key)
+            if close_ns is None:  # the frames are never mutated: close times computed once
+                close_ns = self._close_ns[key] = close_times_ns(frame, timeframe)
+            cut = closed_until(frame, timeframe, now, self._lookback, close_ns=close_ns)
+            hit = self._cut[key] = (now.value, cut)
+        # a shallow copy per caller: its own object (adding a column cannot reach another
+        # caller; copy-on-write guards the shared values), the index's cached checks kept
+        return hit[1].copy(deep=False)
 
 
 class StoreMarketView:

@@ -75,3 +75,21 @@ def test_store_view_reads_closed_bars_and_resamples(tmp_path: Path) -> None:
     assert list(hours.index) == [T0 + pd.Timedelta(hours=h) for h in range(5)]
     with pytest.raises(DataUnavailable):
         view.bars("ETH/USDT", "1m")
+
+
+def test_frame_view_same_moment_same_window_in_separate_objects() -> None:
+    """Every agent of a bar gets the one cut (computed once), each in its own object: a column
+    added by one caller never reaches another, and the next moment is cut afresh."""
+    bars = make_bars(300)
+    clock = FixedClock(T0 + pd.Timedelta(minutes=100))
+    view = FrameMarketView({(SYM, "1m"): bars}, clock, lookback=50)
+    a, b = view.bars(SYM, "1m"), view.bars(SYM, "1m")
+    assert a is not b
+    pd.testing.assert_frame_equal(a, b)
+    a["scratch"] = 1.0  # a careless caller
+    a.loc[a.index[-1], "close"] = -1.0
+    c = view.bars(SYM, "1m")
+    assert "scratch" not in c.columns and "scratch" not in b.columns
+    assert c["close"].iloc[-1] == bars["close"].iloc[99] == b["close"].iloc[-1]
+    clock.set(T0 + pd.Timedelta(minutes=101))
+    assert view.bars(SYM, "1m").index[-1] == T0 + pd.Timedelta(minutes=100)
