@@ -60,10 +60,20 @@ CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 
 def dumps(obj: Any) -> str:
-    """Compact strict JSON (NaN refused) for journal rows."""
-    return json.dumps(
-        to_jsonable_python(obj), separators=(",", ":"), sort_keys=True, allow_nan=False
-    )
+    """Compact strict JSON (NaN refused) for journal rows.
+
+    Plain JSON data (what ``model_dump(mode="json")`` gives) is encoded directly; anything else
+    (datetimes, models, numpy scalars) goes through pydantic's ``to_jsonable_python`` as the
+    encoder's fallback, so the text is the same as converting the whole object first.
+    """
+    try:
+        return json.dumps(
+            obj, default=to_jsonable_python, separators=(",", ":"), sort_keys=True, allow_nan=False
+        )
+    except TypeError:  # e.g. non-string keys, which the conversion first turns into strings
+        return json.dumps(
+            to_jsonable_python(obj), separators=(",", ":"), sort_keys=True, allow_nan=False
+        )
 
 
 def _iso(ts: pd.Timestamp) -> str:
