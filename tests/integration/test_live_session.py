@@ -429,6 +429,12 @@ def test_weekly_training_job_on_the_live_path_reaches_an_evaluable_gate(tmp_path
         r.getMessage() for r in warnings.records if "could not be evaluated" in r.getMessage()
     ]
     assert unevaluable == []
+    # every step's declared output is on disk and parses (the agents own them live)
+    for step in ("data/training_data", "features/training_features", "features/training_run",
+                 "risk/model_risk_assessment"):  # fmt: skip
+        assert isinstance(read_json(layout.state / f"{step}.json"), dict), step
+    run_file = read_json(layout.state / "features" / "training_run.json")
+    assert isinstance(run_file["validation"]["passed"], bool)
 
 
 # -- 2. real processes -------------------------------------------------------------------------

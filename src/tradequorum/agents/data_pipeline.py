@@ -216,10 +216,13 @@ class DataPipelineManager(Agent):
             tmp = path.with_suffix(".parquet.tmp")
             bars.to_parquet(tmp)
             tmp.replace(path)
-        return TrainingDataResult(
+        result = TrainingDataResult(
             path=str(path), symbol=sym, timeframe=tf, rows=len(bars), first=bars.index[0].isoformat(),
             last=bars.index[-1].isoformat(), fingerprint=fingerprint_bars(bars),
         )  # fmt: skip
+        if ctx.write_state:  # the training cycle's step-1 output, as the seed names it
+            write_json_atomic(ctx.layout.data_state("training_data"), result)
+        return result
 
     def prepare_wfo_windows(self, task: Task, ctx: AgentContext) -> WfoWindowsResult:
         sym, tf, bars = self._closed_bars(task, ctx)

@@ -151,7 +151,10 @@ class ModelTrainerAgent(Agent):
         return self._run(task, ctx, promote=bool(task.params.get("promote", True)))
 
     def train_models(self, task: Task, ctx: AgentContext) -> TrainCycleResult:
-        return self._run(task, ctx, promote=False)
+        result = self._run(task, ctx, promote=False)
+        if ctx.write_state:  # the training cycle's step-3 output, read by its deployment gate
+            write_json_atomic(ctx.layout.features("training_run"), result)
+        return result
 
     def promote_model(self, task: Task, ctx: AgentContext) -> PromoteResult:
         reg = ModelRegistry(ctx.layout)
@@ -161,7 +164,7 @@ class ModelTrainerAgent(Agent):
         val = cand.meta.validation
         ok = bool(val.get("passed")) and bool(val.get("risk_approved"))
         if not ok:
-            return PromoteResult(
+            refused = PromoteResult(
                 version=cand.version,
                 promoted=False,
                 reasons=[
@@ -169,9 +172,15 @@ class ModelTrainerAgent(Agent):
                     *val.get("reasons", []),
                 ],
             )
+            if ctx.write_state:
+                write_json_atomic(ctx.layout.features("promotion"), refused)
+            return refused
         reason = str(task.params.get("reason", "deployment gate passed"))
         reg.promote(reason=reason, at=ctx.clock.now().to_pydatetime())
-        return PromoteResult(version=cand.version, promoted=True, reasons=[reason])
+        result = PromoteResult(version=cand.version, promoted=True, reasons=[reason])
+        if ctx.write_state:
+            write_json_atomic(ctx.layout.features("promotion"), result)
+        return result
 
     def _run(self, task: Task, ctx: AgentContext, *, promote: bool) -> TrainCycleResult:
         market = require_market(ctx, self.name)
