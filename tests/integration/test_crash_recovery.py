@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -67,6 +68,36 @@ def _outcome(home: Path) -> tuple[list[tuple[str, str]], list[tuple[str, float, 
         j.close()
 
 
+def _decided(home: Path) -> int:
+    """Decisions journaled so far, read-only while the worker may be writing."""
+    path = home / "state" / "journal.sqlite"
+    if not path.exists():
+        return 0
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        try:
+            return int(con.execute("SELECT COUNT(*) FROM decisions").fetchone()[0])
+        finally:
+            con.close()
+    except sqlite3.Error:  # the schema is being created
+        return 0
+
+
+def _kill_moment(proc: subprocess.Popen[bytes], home: Path, rng: np.random.Generator) -> None:
+    """Wait for a random moment to kill: one time in four during start-up (a random 0.05-0.8 s),
+    otherwise after a random 3-30 more bars plus a random fraction of a bar. Counting bars, not
+    seconds, keeps the test valid however fast the replay runs (a faster replay had finished its
+    range before the twentieth kill)."""
+    if rng.random() < 0.25:
+        time.sleep(float(rng.uniform(0.05, 0.8)))
+        return
+    target = _decided(home) + int(rng.integers(3, 31))
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and _decided(home) < target and time.monotonic() < deadline:
+        time.sleep(0.002)
+    time.sleep(float(rng.uniform(0.0, 0.004)))  # land anywhere in the next bar's cycle
+
+
 def test_replay_killed_twenty_times_recovers_exactly(tmp_path: Path) -> None:
     clean = tmp_path / "clean"
     _finish(_spawn(clean), clean)
@@ -77,7 +108,7 @@ def test_replay_killed_twenty_times_recovers_exactly(tmp_path: Path) -> None:
     kills = 0
     while kills < KILLS:
         proc = _spawn(crashed)
-        time.sleep(float(rng.uniform(0.7, 1.6)))
+        _kill_moment(proc, crashed, rng)
         if proc.poll() is not None:
             break  # finished before we could kill it
         proc.send_signal(signal.SIGKILL)
