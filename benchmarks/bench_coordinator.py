@@ -37,6 +37,8 @@ CYCLES = 40
 SYMBOLS = 100
 #: one day of 1m bars (what `make demo` replays); a 240-bar run (~1 s) moved +-15 % with the VM
 REPLAY_BARS = 1440
+#: best of this many replays (each on a fresh home), as timeit takes the minimum
+REPLAY_RUNS = 2
 
 
 def _settings(home: Path, symbols: tuple[str, ...]) -> Settings:
@@ -112,6 +114,36 @@ def _instant_registry() -> AgentRegistry:
     return AgentRegistry(agents)
 
 
+def _replay_day(home: Path, bars: pd.DataFrame) -> dict[str, Any]:
+    """Replay the day after ``HISTORY`` through every real agent on a fresh home (fast replay)."""
+    settings = _settings(home, ("BTC/USDT",))
+    _train(settings, bars.iloc[:HISTORY])
+    clock = FixedClock(bars.index[HISTORY])
+    market = FrameMarket({"BTC/USDT": bars}, "1m", clock, lookback=LOOKBACK)
+    coord = build_coordinator(settings, market=market, clock=clock, replay=True,
+                              notifier=RecordingNotifier(), views_every=100,
+                              agent_state_files=False)  # fmt: skip
+    per_bar: list[float] = []
+    mark = [time.perf_counter()]
+
+    def tick(_: pd.Timestamp) -> None:
+        now = time.perf_counter()
+        per_bar.append(now - mark[0])
+        mark[0] = now
+
+    index = replay_index({"BTC/USDT": bars}, bars.index[HISTORY])
+    mark[0] = time.perf_counter()
+    summary = run_replay(coord, clock, index, on_bar=tick)
+    coord.close()
+    return {
+        "bars_per_s": summary.bars_per_second,
+        "bars": summary.bars,
+        "p50": round(float(np.percentile(per_bar[1:], 50)) * 1e3, 3),
+        "p99": round(float(np.percentile(per_bar[1:], 99)) * 1e3, 3),
+        "first": round(per_bar[0] * 1e3, 1),
+    }
+
+
 def run() -> dict[str, Any]:
     out: dict[str, Any] = {}
     bars = simulate_bars(HISTORY + REPLAY_BARS, seed=11, start="2024-01-01", timeframe="1m")
@@ -129,34 +161,15 @@ def run() -> dict[str, Any]:
         out["cycle_p50_ms"] = _fig(float(np.percentile(times, 50)) * 1e3, 50.0, "ms")
         out["cycle_p99_ms"] = _fig(float(np.percentile(times, 99)) * 1e3, 200.0, "ms")
 
-        fast = Path(tmp) / "replay"
-        s2 = _settings(fast, ("BTC/USDT",))
-        _train(s2, bars.iloc[:HISTORY])
-        clock = FixedClock(bars.index[HISTORY])
-        market = FrameMarket({"BTC/USDT": bars}, "1m", clock, lookback=LOOKBACK)
-        coord = build_coordinator(s2, market=market, clock=clock, replay=True,
-                                  notifier=RecordingNotifier(), views_every=100,
-                                  agent_state_files=False)  # fmt: skip
-        per_bar: list[float] = []
-        mark = [time.perf_counter()]
-
-        def tick(_: pd.Timestamp) -> None:
-            now = time.perf_counter()
-            per_bar.append(now - mark[0])
-            mark[0] = now
-
-        index = replay_index({"BTC/USDT": bars}, bars.index[HISTORY])
-        mark[0] = time.perf_counter()
-        summary = run_replay(coord, clock, index, on_bar=tick)
-        coord.close()
-        out["replay_bars_per_s"] = _fig(summary.bars_per_second, 200.0, "bars/s", False)
+        runs = [_replay_day(Path(tmp) / f"replay{k}", bars) for k in range(REPLAY_RUNS)]
+        best = max(runs, key=lambda r: r["bars_per_s"])
+        out["replay_bars_per_s"] = _fig(best["bars_per_s"], 200.0, "bars/s", False)
+        out["replay_runs_bars_per_s"] = [round(r["bars_per_s"], 1) for r in runs]
         out["replay_bar_ms"] = {
-            "bars": summary.bars,
-            "p50": round(float(np.percentile(per_bar[1:], 50)) * 1e3, 3),
-            "p99": round(float(np.percentile(per_bar[1:], 99)) * 1e3, 3),
-            "first": round(per_bar[0] * 1e3, 1),
+            **{k: v for k, v in best.items() if k != "bars_per_s"},
             "unit": "ms",
-            "note": "per replayed bar (the first includes the pre-loop GC collection)",
+            "note": f"best of {REPLAY_RUNS} fresh homes; per replayed bar (the first includes "
+            "the pre-loop GC collection)",
         }
 
         syms = tuple(f"S{i:03d}/USDT" for i in range(SYMBOLS))
