@@ -128,7 +128,10 @@ def _training_bars(
         and prepared.get("timeframe") == tf
         and Path(str(prepared.get("path", ""))).is_file()
     ):
-        bars = pd.read_parquet(str(prepared["path"]))
+        try:
+            bars = pd.read_parquet(str(prepared["path"]))
+        except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
+            raise DataError(f"{prepared['path']} cannot be read as Parquet: {exc}") from exc
         if fingerprint_bars(bars) != prepared.get("fingerprint"):
             raise DataError(
                 f"{prepared['path']} does not match the fingerprint the data-pipeline-manager "

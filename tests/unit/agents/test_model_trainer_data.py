@@ -63,3 +63,13 @@ def test_training_bars_refuse_a_dataset_that_does_not_match_its_fingerprint(
                 "fingerprint": fingerprint_bars(bars.iloc[:-1])}  # fmt: skip
     with pytest.raises(DataError, match="fingerprint"):
         _training_bars(_task(prepared), ctx, ctx.market, SYM, "1m")
+
+
+def test_training_bars_report_an_unreadable_dataset_clearly(tmp_path: Path) -> None:
+    bars, ctx, path = _setup(tmp_path)
+    assert ctx.market is not None
+    path.write_bytes(b"not parquet at all")
+    prepared = {"path": str(path), "symbol": SYM, "timeframe": "1m",
+                "fingerprint": fingerprint_bars(bars)}  # fmt: skip
+    with pytest.raises(DataError, match="cannot be read as Parquet"):
+        _training_bars(_task(prepared), ctx, ctx.market, SYM, "1m")
